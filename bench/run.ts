@@ -1,0 +1,40 @@
+/**
+ * Runs benchmarks and prints their figures (never asserted in tests).
+ *
+ *   node bin/run-ts.mjs bench/run.ts [NAME...] [--quick]
+ *
+ * With no NAME every benchmark runs, in the order below. Each writes
+ * bench/results/<NAME>.json. Exit 2 on an unknown name.
+ */
+
+/** A benchmark module: `run(args)` prints a table and writes its JSON. */
+interface Benchmark {
+  run(args: string[]): Promise<void>;
+}
+
+/** Add later benchmarks (API latency, throughput, cold start, memory, hot-plug) here. */
+const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
+  sign: { about: 'signatures/s and p50/p99: raw C_Sign vs token host vs full CMS', load: () => import('./sign.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.about}`);
+  return ['usage: node bin/run-ts.mjs bench/run.ts [NAME...] [--quick]', '', 'benchmarks:', ...lines].join('\n');
+}
+
+const args = process.argv.slice(2);
+const names = args.filter((a) => !a.startsWith('-'));
+const flags = args.filter((a) => a.startsWith('-'));
+if (flags.includes('--help') || flags.includes('-h')) {
+  console.log(usage());
+} else {
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark: ${unknown.join(', ')}\n\n${usage()}`);
+    process.exit(2);
+  }
+  for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
+    console.log(`\n== ${name} ==`);
+    await (await BENCHMARKS[name]!.load()).run(flags);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Lang } from '../protocol/jsonrpc.js';
+import type { CheckReport, MethodName, MethodParams, MethodResult } from '../protocol/types.js';
+import type { AgentCore } from '../service/agent-core.js';
+import type { UiPort } from '../ui/port.js';
+import type { AuditLog } from './audit-log.js';
+import type { ConsentStore } from './consent-store.js';
+import type { LoginPolicy } from './login-policy.js';
+import type { Session } from './session.js';
+
+/** What check.run hands to the 环境检测 runner (src-agent/check). */
+export interface CheckRunContext {
+  core: AgentCore;
+  ui: UiPort;
+  /** The page that asked. */
+  origin: string;
+  /** Register a login the user made in the 环境检测 PIN dialog. */
+  registerUserLogin(tokenId: string): void;
+  /** Sends a `check.progress` event to the page that asked. */
+  progress(event: { id: string; index: number; total: number; status?: 'ok' | 'warn' | 'fail' | 'skipped' }): void;
+  signal: AbortSignal;
+}
+
+/** Runs 环境检测 (injected; provided by src-agent/check). */
+export type RunCheck = (ctx: CheckRunContext) => Promise<CheckReport>;
+
+/** Everything a handler may use. Handlers never see the socket. */
+export interface ApiServices {
+  core: AgentCore;
+  ui: UiPort;
+  policy: LoginPolicy;
+  audit: AuditLog;
+  consents: ConsentStore;
+  lang: Lang;
+  runCheck?: RunCheck;
+}
+
+export type Handler<M extends MethodName> = (params: MethodParams<M>, session: Session, services: ApiServices) => Promise<MethodResult<M>>;
+
+export type HandlerTable = { readonly [M in MethodName]: Handler<M> };

@@ -1,0 +1,167 @@
+/**
+ * The local WebSocket API: an http.Server on loopback whose only job is the
+ * upgrade. Handshake checks (Host, Origin, connection limits) run before a
+ * WebSocket exists; after that each text frame goes to the dispatcher and its
+ * reply goes back. Events (`tokens.changed`) go to allowed connections.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS_PER_ORIGIN, MAX_CONNECTIONS_TOTAL, MAX_FRAME_BYTES } from '../limits.js';
+import type { AgentCore } from '../service/agent-core.js';
+import type { UiPort } from '../ui/port.js';
+import { logger } from '../util/log.js';
+import { AuditLog } from './audit-log.js';
+import { ConsentStore } from './consent-store.js';
+import type { RunCheck } from './context.js';
+import { Dispatcher } from './dispatcher.js';
+import { tokenSummary } from './handlers/tokens.js';
+import { LoginPolicy } from './login-policy.js';
+import { classifyOrigin, isLoopbackHost } from './origin-policy.js';
+import { Session } from './session.js';
+
+const log = logger('server');
+
+/** WebSocket close codes used by the server. */
+export const CLOSE_UNSUPPORTED_DATA = 1003;
+export const CLOSE_GOING_AWAY = 1001;
+
+export interface ServerOptions {
+  core: AgentCore;
+  ui: UiPort;
+  /** Port on loopback (default `core.config.port`; 0 picks a free one). */
+  port?: number;
+  /** Loopback address to bind (default 127.0.0.1). */
+  host?: string;
+  /** The 环境检测 runner for check.run (src-agent/check); INTERNAL without it. */
+  runCheck?: RunCheck;
+}
+
+export interface RunningServer {
+  port: number;
+  /** The login policy, e.g. for 环境检测 to register a user login. */
+  policy: LoginPolicy;
+  audit: AuditLog;
+  consents: ConsentStore;
+  /** Trusted origins that connected since the server started, latest time each (for 环境检测's browser check). */
+  trustedSeen(): { origin: string; time: string }[];
+  /** Closes every connection, logs tokens out, fsyncs the audit log. Idempotent. */
+  close(): Promise<void>;
+}
+
+const UPGRADE_REQUIRED_TEXT = '这是互认助手的本地接口，只接受 WebSocket 连接。This is the CA assistant API; use a WebSocket.\n';
+
+function refuse(socket: Socket, status: number, text: string): void {
+  const body = Buffer.from(text + '\n', 'utf8');
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`,
+  );
+  setTimeout(() => socket.destroy(), 100).unref();
+}
+
+/** Starts the API on loopback. Resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { core, ui } = options;
+  const host = options.host ?? '127.0.0.1';
+  const audit = new AuditLog(core.config.dataDir);
+  const consents = new ConsentStore(core.config.dataDir);
+  const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinCacheSeconds: core.config.pinCacheSeconds });
+  const rpc = new Dispatcher({ core, ui, policy, audit, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const sessions = new Map<WebSocket, Session>();
+  const perOrigin = new Map<string, number>();
+  const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
+  const seen = new Map<string, string>();
+
+  const http = createServer((_req, res) => {
+    res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
+    res.end(UPGRADE_REQUIRED_TEXT);
+  });
+  http.headersTimeout = HANDSHAKE_TIMEOUT_MS;
+  http.requestTimeout = HANDSHAKE_TIMEOUT_MS;
+  http.keepAliveTimeout = 1000;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  let port = 0;
+
+  http.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    handshakeTimers.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const origin = req.headers.origin;
+    if (!isLoopbackHost(req.headers.host, port)) {
+      log.warn('upgrade refused: foreign Host', { host: String(req.headers.host).slice(0, 100) });
+      return refuse(socket, 403, '拒绝连接：Host 不是本机地址 (Host must be loopback)');
+    }
+    if (typeof origin !== 'string' || origin.length === 0 || origin.length > 300) {
+      log.warn('upgrade refused: no Origin');
+      return refuse(socket, 403, '拒绝连接：缺少 Origin (Origin required)');
+    }
+    const count = perOrigin.get(origin) ?? 0;
+    if (sessions.size >= MAX_CONNECTIONS_TOTAL || count >= MAX_CONNECTIONS_PER_ORIGIN) {
+      log.warn('upgrade refused: too many connections', { origin, count, total: sessions.size });
+      return refuse(socket, 503, '连接过多，请关闭多余的商城页面后重试 (too many connections)');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clearTimeout(handshakeTimers.get(socket));
+      accept(ws, origin);
+    });
+  });
+
+  function accept(ws: WebSocket, origin: string): void {
+    const session = new Session(origin, classifyOrigin(origin, core.config.trustedOrigins), (frame) => ws.send(frame));
+    sessions.set(ws, session);
+    perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1);
+    if (session.trusted) seen.set(origin, new Date().toISOString());
+    log.info('connected', { origin, class: session.originClass, session: session.id });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
+      void rpc.dispatch(session, data.toString()).then((reply) => ws.readyState === ws.OPEN && ws.send(reply));
+    });
+    ws.on('error', (error) => log.info('socket error', { session: session.id, error: error.message }));
+    ws.on('close', () => {
+      session.close();
+      sessions.delete(ws);
+      const left = (perOrigin.get(origin) ?? 1) - 1;
+      if (left > 0) perOrigin.set(origin, left);
+      else perOrigin.delete(origin);
+    });
+  }
+
+  const offChanged = core.tokens.on('changed', (tokens) => {
+    const event = { tokens: tokens.map(tokenSummary) };
+    for (const session of sessions.values()) {
+      if (session.trusted || consents.has(session.origin)) session.notify('tokens.changed', event);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? core.config.port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+  log.info('listening', { host, port });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      offChanged();
+      for (const ws of sessions.keys()) ws.close(CLOSE_GOING_AWAY, 'assistant shutting down');
+      wss.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const ws of sessions.keys()) ws.terminate();
+      policy.stop();
+      await policy.logoutAll();
+      audit.close();
+    })());
+
+  const trustedSeen = (): { origin: string; time: string }[] => [...seen].map(([origin, time]) => ({ origin, time }));
+  return { port, policy, audit, consents, trustedSeen, close };
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMap, EventName } from '../protocol/types.js';
+import type { ConsentAnswer } from '../ui/port.js';
+import type { OriginClass } from './origin-policy.js';
+import { TokenBucket } from './rate-limiter.js';
+
+/**
+ * One WebSocket connection as the dispatcher and handlers see it: who is
+ * calling and the per-connection limits. Never the socket itself: events go
+ * out through `notify`.
+ */
+export class Session {
+  readonly id = randomUUID();
+  /** Requests started and not yet answered. */
+  pending = 0;
+  readonly bucket = new TokenBucket();
+  /** Consent answers per method on this connection (a 'deny' is not asked again). */
+  readonly consents = new Map<string, ConsentAnswer>();
+  /** Consent dialogs in progress per method, so concurrent requests share one dialog. */
+  readonly consentAsks = new Map<string, Promise<ConsentAnswer>>();
+  readonly #closed = new AbortController();
+
+  constructor(
+    /** The `Origin` header as sent. */
+    readonly origin: string,
+    readonly originClass: OriginClass,
+    private readonly send: (frame: string) => void = () => undefined,
+  ) {}
+
+  get trusted(): boolean {
+    return this.originClass === 'trusted';
+  }
+
+  /** Aborted when the connection closes (pending dialogs give up). */
+  get signal(): AbortSignal {
+    return this.#closed.signal;
+  }
+
+  notify<E extends EventName>(method: E, params: EventMap[E]): void {
+    if (!this.signal.aborted) this.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+  }
+
+  close(): void {
+    this.#closed.abort();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The `ca-assistant` command: `serve | check | tokens | certs | sign | verify | diagnose`.
+ * Each command lives in `cli/commands/NAME.ts`. Exit codes: 0 ok, 1 a check
+ * failed, 2 bad usage (DESIGN.md).
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { AssistantError, REASONS } from './protocol/errors.js';
+import { startCore, type AgentCore, type CoreOptions } from './service/agent-core.js';
+import { GLOBAL_OPTIONS, parseArgs } from './cli/args.js';
+import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliCommand, type CommandContext } from './cli/command.js';
+
+const COMMAND_ORDER = ['serve', 'check', 'tokens', 'certs', 'sign', 'verify', 'diagnose'];
+
+async function loadCommands(): Promise<Map<string, CliCommand>> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'cli', 'commands');
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts'));
+  const commands = new Map<string, CliCommand>();
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { command?: CliCommand };
+    if (mod.command) commands.set(mod.command.name, mod.command);
+  }
+  return commands;
+}
+
+function usage(commands: Map<string, CliCommand>, name?: string): string {
+  const cmd = name ? commands.get(name) : undefined;
+  const globals = Object.entries(GLOBAL_OPTIONS)
+    .map(([k, s]) => `  --${k}${s.type === 'flag' ? '' : ' 值'}\t${s.descriptionZh}`)
+    .join('\n');
+  if (cmd) {
+    const own = Object.entries(cmd.options)
+      .map(([k, s]) => `  --${k}${s.type === 'flag' ? '' : ' 值'}\t${s.descriptionZh}`)
+      .join('\n');
+    return `用法：ca-assistant ${cmd.name} ${cmd.usage}\n${cmd.summaryZh}\n\n选项：\n${own}${own ? '\n' : ''}${globals}\n`;
+  }
+  const names = [...commands.keys()].sort((a, b) => COMMAND_ORDER.indexOf(a) - COMMAND_ORDER.indexOf(b));
+  const list = names.map((n) => `  ${n.padEnd(9)} ${commands.get(n)?.summaryZh ?? ''}`).join('\n');
+  return `用法：ca-assistant <命令> [选项]\n\n命令：\n${list}\n\n通用选项：\n${globals}\n\n退出码：0 正常，1 检测未通过，2 用法错误\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const commands = await loadCommands();
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    process.stdout.write(usage(commands));
+    return name ? 0 : EXIT_USAGE;
+  }
+  const command = commands.get(name);
+  if (!command) {
+    process.stderr.write(`不认识的命令：${name}\n\n${usage(commands)}`);
+    return EXIT_USAGE;
+  }
+  let core: AgentCore | undefined;
+  try {
+    const { options, args } = parseArgs(rest, { ...GLOBAL_OPTIONS, ...command.options });
+    if (options.help) {
+      process.stdout.write(usage(commands, name));
+      return 0;
+    }
+    const loaded = loadConfig(options.config as string | undefined);
+    const modules = (options.module as string[] | undefined) ?? [];
+    const config: Config = modules.length ? { ...loaded, modules: [...modules, ...loaded.modules] } : loaded;
+    const ctx: CommandContext = {
+      options,
+      args,
+      config,
+      json: options.json === true,
+      core: async (coreOptions?: CoreOptions) => (core ??= await startCore(config, { pollIntervalMs: 0, ...coreOptions })),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+    };
+    return await command.run(ctx);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${usage(commands, name)}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (AssistantError.is(error)) {
+      const info = REASONS[error.reason];
+      process.stderr.write(`错误：${info.zh}${error.details.detailZh ? `（${String(error.details.detailZh)}）` : ''}\n处理方法：${info.remedyZh}\n[${error.reason}${error.details.ckr ? ` ${String(error.details.ckr)}` : ''}]\n`);
+      return EXIT_FAILED;
+    }
+    process.stderr.write(`内部错误：${(error as Error).message}\n`);
+    return EXIT_FAILED;
+  } finally {
+    await core?.stop();
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,54 @@
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CommandContext } from '../command.js';
+import { CHECK_GROUPS, runChecks } from '../../check/index.js';
+import { formatProgress, formatReport } from '../../check/format.js';
+import { lineReader, readPinFromTty } from '../../check/pin-input.js';
+import type { TokenInfo } from '../../tokens/types.js';
+import type { CheckReport } from '../../protocol/types.js';
+
+/** How the PIN of each token is obtained, from the options. Undefined: PIN checks skipped. */
+export function pinSource(ctx: CommandContext): ((token: TokenInfo) => Promise<Buffer | null>) | undefined {
+  if (ctx.options['no-pin']) {
+    if (ctx.options['pin-stdin']) throw new UsageError('--no-pin 与 --pin-stdin 不能同时使用');
+    return undefined;
+  }
+  if (ctx.options['pin-stdin']) {
+    const lines = lineReader(ctx.stdin);
+    return () => lines.next();
+  }
+  if (!ctx.stdin.isTTY) return undefined;
+  return (token) => {
+    const state = token.pin.finalTry ? '（注意：只剩最后一次机会）' : token.pin.countLow ? '（注意：PIN 曾输错）' : '';
+    return readPinFromTty(ctx.stdin, ctx.stderr, `请输入 CA 锁「${token.label || token.serial}」的 PIN 码${state}，直接回车跳过：`);
+  };
+}
+
+/** Runs 环境检测 with live progress on stderr. Shared by `check` and `diagnose`. */
+export async function runCheckCommand(ctx: CommandContext, trace = false): Promise<{ report: CheckReport; core: Awaited<ReturnType<CommandContext['core']>> }> {
+  const pin = pinSource(ctx);
+  const core = await ctx.core({ pollIntervalMs: 0, ...(trace ? { trace: true } : {}) });
+  const titles = new Map(CHECK_GROUPS.map((g) => [g.id, g.titleZh]));
+  const report = await runChecks({
+    core,
+    ...(pin ? { pin } : {}),
+    onProgress: (p) => {
+      const line = formatProgress(p, titles.get(p.id));
+      if (line) ctx.stderr.write(line);
+    },
+  });
+  return { report, core };
+}
+
+export const command: CliCommand = {
+  name: 'check',
+  summaryZh: '环境检测：驱动、CA 锁、PIN、证书、印章和浏览器',
+  usage: '[--json] [--pin-stdin | --no-pin]',
+  options: {
+    'pin-stdin': { type: 'flag', descriptionZh: '从标准输入读取 PIN（每把 CA 锁一行）' },
+    'no-pin': { type: 'flag', descriptionZh: '不输入 PIN，跳过 PIN 与密钥对检测' },
+  },
+  async run(ctx) {
+    const { report } = await runCheckCommand(ctx);
+    ctx.stdout.write(ctx.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, ctx.stdout.isTTY === true && !process.env.NO_COLOR));
+    return report.summary.fail > 0 ? EXIT_FAILED : EXIT_OK;
+  },
+};

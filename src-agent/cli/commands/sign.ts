@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import { AssistantError } from '../../protocol/errors.js';
+import { stringOption } from '../args.js';
+import { UsageError, type CliCommand } from '../command.js';
+import { hashOptions } from '../hash-option.js';
+import { readPin } from '../pin-input.js';
+
+/** `ca-assistant sign`: signs a hash with a certificate's key (PIN from the TTY or stdin). */
+export const command: CliCommand = {
+  name: 'sign',
+  summaryZh: '用证书对摘要签名（输出 CMS/PKCS#7 或原始签名）',
+  usage: '--cert ID --hash HEX [--alg sha256] [--format cms|raw] --out FILE [--pin-stdin]',
+  options: {
+    cert: { type: 'string', descriptionZh: '证书编号（见 certs）' },
+    hash: { type: 'string', descriptionZh: '待签名的摘要（十六进制）' },
+    alg: { type: 'string', descriptionZh: '摘要算法：sha256（默认）、sha384、sha512' },
+    format: { type: 'string', descriptionZh: 'cms（默认，.p7s）或 raw' },
+    out: { type: 'string', descriptionZh: '输出文件' },
+    'pin-stdin': { type: 'flag', descriptionZh: '从标准输入读取 PIN（一行）' },
+  },
+  async run(ctx) {
+    const certId = stringOption(ctx.options, 'cert', true);
+    const out = stringOption(ctx.options, 'out', true);
+    const format = stringOption(ctx.options, 'format') ?? 'cms';
+    if (format !== 'cms' && format !== 'raw') throw new UsageError(`--format 只能是 cms 或 raw：${format}`);
+    const { hash, hashAlgorithm } = hashOptions(ctx.options);
+    const core = await ctx.core();
+    const entry = await core.certs.get(certId);
+    const token = core.tokens.tokens().find((t) => t.id === entry.token.tokenId);
+    if (!token) throw new AssistantError('TOKEN_REMOVED');
+    if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; not tried', { retriesLeft: 0 });
+    if (!token.loggedIn) {
+      if (token.pin.finalTry) ctx.stderr.write('警告：这是最后一次输入机会，再输错 CA 锁将被锁定！\n');
+      const pin = await readPin(ctx.stdin, ctx.stderr, ctx.options['pin-stdin'] === true);
+      await core.tokens.login(token.id, pin);
+    }
+    const result = await core.signing.sign({ certId, hash, hashAlgorithm, format }, entry);
+    await writeFile(out, result.signature);
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ out, format: result.format, signatureAlgorithm: result.signatureAlgorithm, bytes: result.signature.length }) + '\n');
+    else ctx.stdout.write(`已签名：${out}（${result.format === 'cms' ? 'CMS/PKCS#7' : '原始签名'}，${result.signatureAlgorithm}，${result.signature.length} 字节）\n`);
+    return 0;
+  },
+};

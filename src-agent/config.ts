@@ -1,0 +1,127 @@
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_PIN_CACHE_SECONDS, MAX_CONFIG_BYTES } from './limits.js';
+
+/**
+ * Normalizes an origin string to `scheme://host[:port]` and checks it is one a
+ * config may trust: https with any host, or http on a loopback host (the
+ * browser treats those as secure contexts; the reference mall uses one).
+ * Returns null when the string is not such an origin. No wildcards.
+ */
+export function normalizeTrustedOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return null;
+  if (value.includes('*')) return null;
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return null;
+  return url.origin;
+}
+
+const originSchema = z.string().max(300).transform((value, ctx) => {
+  const origin = normalizeTrustedOrigin(value);
+  if (!origin) {
+    ctx.addIssue({ code: 'custom', message: `不是有效的可信网站地址（需 https://主机[:端口]，不含路径和通配符）: ${value}` });
+    return z.NEVER;
+  }
+  return origin;
+});
+
+const sealSchema = z.strictObject({
+  /** SHA-256 fingerprint (hex) of the certificate the image belongs to. */
+  fingerprintSha256: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()),
+  image: z.string().min(1).max(1000),
+  widthMm: z.number().positive().max(1000).optional(),
+  heightMm: z.number().positive().max(1000).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** WebSocket API port on 127.0.0.1 (default 21518). */
+  port: z.number().int().min(1).max(65535).default(21518),
+  /** Origins that may call every method without consent. */
+  trustedOrigins: z.array(originSchema).max(100).default([]),
+  /** Extra PKCS#11 module paths, tried besides the vendor table. */
+  modules: z.array(z.string().min(1).max(1000)).max(50).default([]),
+  /** Skip the built-in vendor table and use only `modules` (tests, locked-down machines). */
+  onlyConfiguredModules: z.boolean().default(false),
+  /** Extra vendor table file (JSON), merged over the built-in one. */
+  vendorTable: z.string().max(1000).optional(),
+  /** PEM or DER files of the root CAs to trust. */
+  trustAnchors: z.array(z.string().min(1).max(1000)).max(100).default([]),
+  /** PEM or DER files of intermediate CAs used to complete chains. */
+  intermediates: z.array(z.string().min(1).max(1000)).max(200).default([]),
+  /** Seal images for certificates whose token carries none. */
+  seals: z.array(sealSchema).max(100).default([]),
+  /** Idle seconds a 环境检测 login keeps serving trusted origins (default 600). */
+  pinCacheSeconds: z.number().int().min(0).max(86_400).default(DEFAULT_PIN_CACHE_SECONDS),
+  /** Where the audit log, consents and logs go (default: the user's data directory). */
+  dataDir: z.string().min(1).max(1000).optional(),
+  language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  /** SM2 signer id for the Z value (GM/T 0009 default). */
+  sm2UserId: z.string().min(1).max(128).default('1234567812345678'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; configFile?: string };
+
+/** Raised for a config file that cannot be used; the message is Chinese and names the file and the field. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The per-user data directory (audit log, consents, logs). */
+export function defaultDataDir(): string {
+  if (process.env.CA_ASSISTANT_DATA_DIR) return process.env.CA_ASSISTANT_DATA_DIR;
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'ca-assistant');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'ca-assistant');
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ca-assistant');
+}
+
+/** Parses config text; paths inside are resolved against `baseDir`. Throws ConfigError. */
+export function parseConfig(text: string, source = '配置', baseDir = process.cwd()): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} 不是有效的 JSON：${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source} 顶层必须是一个 JSON 对象`);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(顶层)'}: ${issue.message}`)
+      .join('；');
+    throw new ConfigError(`${source} 有误：${issues}`);
+  }
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const c = parsed.data;
+  return {
+    ...c,
+    modules: c.modules.map(abs),
+    trustAnchors: c.trustAnchors.map(abs),
+    intermediates: c.intermediates.map(abs),
+    vendorTable: c.vendorTable ? abs(c.vendorTable) : undefined,
+    seals: c.seals.map((s) => ({ ...s, image: abs(s.image) })),
+    dataDir: c.dataDir ? abs(c.dataDir) : defaultDataDir(),
+  };
+}
+
+/** Loads a config file (or the defaults when `file` is undefined). Throws ConfigError. */
+export function loadConfig(file?: string): Config {
+  if (!file) return parseConfig('{}', '默认配置');
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new ConfigError(`找不到配置文件：${file}`);
+  }
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(`配置文件过大（${size} 字节，上限 ${MAX_CONFIG_BYTES}）：${file}`);
+  const config = parseConfig(readFileSync(file, 'utf8'), `配置文件 ${file}`, dirname(resolve(file)));
+  return { ...config, configFile: resolve(file) };
+}

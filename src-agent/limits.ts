@@ -1,0 +1,44 @@
+/**
+ * Every limit and timeout of the assistant, in one place. Each has its unit and
+ * default next to it; the config file may override the ones marked so.
+ */
+
+/** Largest WebSocket frame accepted, in bytes (default 64 KiB; hashes are small). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Requests one connection may have pending at once (default 16). */
+export const MAX_PENDING_PER_CONNECTION = 16;
+/** Open connections allowed per origin (default 8). */
+export const MAX_CONNECTIONS_PER_ORIGIN = 8;
+/** Open connections allowed in total (default 64). */
+export const MAX_CONNECTIONS_TOTAL = 64;
+/** Requests per second per connection, token bucket rate (default 50/s, burst 100). */
+export const REQUESTS_PER_SECOND = 50;
+export const REQUEST_BURST = 100;
+/** Time a WebSocket handshake may take before the socket is destroyed, ms (default 5 s). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/** A token-host call (list, read, sign), ms (default 15 s). */
+export const TOKEN_CALL_TIMEOUT_MS = 15_000;
+/** C_Login, which may wait for a PIN pad, ms (default 60 s). */
+export const TOKEN_LOGIN_TIMEOUT_MS = 60_000;
+/** Starting a token host and C_Initialize, ms (default 10 s). */
+export const TOKEN_HOST_START_TIMEOUT_MS = 10_000;
+/** Slot polling interval for hot-plug when no USB events are available, ms (default 500). */
+export const SLOT_POLL_INTERVAL_MS = 500;
+
+/** How long the user has to answer a PIN or consent dialog, ms (default 2 min). */
+export const DIALOG_TIMEOUT_MS = 120_000;
+/** Idle time after which a 环境检测 login stops serving trusted origins, s (default 600; config `pinCacheSeconds`). */
+export const DEFAULT_PIN_CACHE_SECONDS = 600;
+
+/** Audit log: fsync at most this long after a record is written, ms (default 1 s). */
+export const AUDIT_FSYNC_MS = 1_000;
+/** Audit log: rotate when the file exceeds this size, bytes (default 10 MiB). */
+export const AUDIT_ROTATE_BYTES = 10 * 1024 * 1024;
+/** Audit log: rotated files kept (default 5). */
+export const AUDIT_KEEP_FILES = 5;
+
+/** Largest seal image accepted from a token or config, bytes (default 2 MiB). */
+export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
+/** Largest config file read, bytes (default 256 KiB). */
+export const MAX_CONFIG_BYTES = 256 * 1024;

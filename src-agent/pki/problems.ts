@@ -1,0 +1,94 @@
+/**
+ * Problems found while building chains or verifying signatures: a stable
+ * `code` plus Chinese and English text, so 环境检测, reports and `verify.cms`
+ * show the same words. Every code and its wording lives here.
+ */
+
+/** Stable problem codes. */
+export type PkiProblemCode =
+  | 'MALFORMED'
+  | 'NO_SIGNER'
+  | 'NO_SIGNED_ATTRIBUTES'
+  | 'CONTENT_TYPE'
+  | 'DIGEST_ALGORITHM_MISMATCH'
+  | 'DIGEST_MISMATCH'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'SIGNER_NOT_FOUND'
+  | 'SIGNATURE_INVALID'
+  | 'KEY_USAGE'
+  | 'CERT_EXPIRED'
+  | 'CERT_EXPIRED_AT_SIGNING'
+  | 'CHAIN_UNTRUSTED'
+  | 'CHAIN_SIGNATURE_INVALID'
+  | 'NOT_A_CA'
+  | 'CHAIN_TOO_LONG';
+
+/** One problem, ready to show. */
+export interface PkiProblem {
+  code: PkiProblemCode;
+  zh: string;
+  en: string;
+}
+
+const when = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+/** Factories for every problem, with the wording in one place. */
+export const PROBLEMS = {
+  malformed: (what: string): PkiProblem => ({
+    code: 'MALFORMED', zh: `签名数据格式不正确，无法解析（${what}）`, en: `The signature cannot be parsed (${what})`,
+  }),
+  noSigner: (): PkiProblem => ({ code: 'NO_SIGNER', zh: '签名数据中没有签名者信息', en: 'The CMS has no SignerInfo' }),
+  noSignedAttributes: (): PkiProblem => ({
+    code: 'NO_SIGNED_ATTRIBUTES', zh: '签名缺少签名属性，无法只凭摘要验证', en: 'No signed attributes; cannot verify against a hash alone',
+  }),
+  contentType: (): PkiProblem => ({
+    code: 'CONTENT_TYPE', zh: '签名属性中的内容类型缺失或与签名数据不一致', en: 'contentType attribute missing or inconsistent',
+  }),
+  digestAlgorithmMismatch: (expected: string, actual: string): PkiProblem => ({
+    code: 'DIGEST_ALGORITHM_MISMATCH', zh: `签名使用的摘要算法是 ${actual}，而不是 ${expected}`, en: `Signed with ${actual}, not ${expected}`,
+  }),
+  digestMismatch: (): PkiProblem => ({
+    code: 'DIGEST_MISMATCH', zh: '签名中的文件摘要与当前文件不一致，文件可能已被修改', en: 'messageDigest does not match the document hash',
+  }),
+  unsupportedAlgorithm: (name: string): PkiProblem => ({
+    code: 'UNSUPPORTED_ALGORITHM', zh: `不支持的签名算法：${name}`, en: `Unsupported algorithm: ${name}`,
+  }),
+  signerNotFound: (): PkiProblem => ({
+    code: 'SIGNER_NOT_FOUND', zh: '找不到签名者证书', en: 'The signer certificate is not in the CMS or the supplied certificates',
+  }),
+  signatureInvalid: (): PkiProblem => ({
+    code: 'SIGNATURE_INVALID', zh: '签名值验证失败，签名无效', en: 'The signature value does not verify',
+  }),
+  keyUsage: (name: string): PkiProblem => ({
+    code: 'KEY_USAGE', zh: `证书“${name}”的用途不包含数字签名`, en: `Certificate "${name}" is not for digital signatures`,
+  }),
+  certExpired: (name: string, notBefore: Date, notAfter: Date, at: Date): PkiProblem => ({
+    code: 'CERT_EXPIRED',
+    zh: `证书“${name}”在 ${when(at)} 不在有效期内（${when(notBefore)} 至 ${when(notAfter)}）`,
+    en: `Certificate "${name}" is not valid at ${when(at)} (valid ${when(notBefore)} to ${when(notAfter)})`,
+  }),
+  certExpiredAtSigning: (name: string, notBefore: Date, notAfter: Date, at: Date): PkiProblem => ({
+    code: 'CERT_EXPIRED_AT_SIGNING',
+    zh: `签名时（${when(at)}）证书“${name}”不在有效期内（${when(notBefore)} 至 ${when(notAfter)}）`,
+    en: `At signing time (${when(at)}) certificate "${name}" was not valid (${when(notBefore)} to ${when(notAfter)})`,
+  }),
+  missingIssuer: (role: string, issuer: string): PkiProblem => ({
+    code: 'CHAIN_UNTRUSTED',
+    zh: `${role}证书链无法追溯到受信任的根证书（缺少“${issuer}”）`,
+    en: `The certificate chain does not reach a trusted root (missing "${issuer}")`,
+  }),
+  untrustedRoot: (role: string, root: string): PkiProblem => ({
+    code: 'CHAIN_UNTRUSTED',
+    zh: `${role}证书链的根证书“${root}”不受信任`,
+    en: `The chain ends at root "${root}", which is not trusted`,
+  }),
+  chainSignatureInvalid: (name: string, issuer: string): PkiProblem => ({
+    code: 'CHAIN_SIGNATURE_INVALID',
+    zh: `证书“${name}”不是由“${issuer}”签发的（签名验证失败）`,
+    en: `Certificate "${name}" does not verify with the key of "${issuer}"`,
+  }),
+  notACa: (name: string): PkiProblem => ({
+    code: 'NOT_A_CA', zh: `证书“${name}”不是 CA 证书，不能签发其他证书`, en: `Certificate "${name}" is not a CA certificate`,
+  }),
+  chainTooLong: (): PkiProblem => ({ code: 'CHAIN_TOO_LONG', zh: '证书链过长或存在循环', en: 'The chain is too long or loops' }),
+} as const;

@@ -1,0 +1,56 @@
+/**
+ * CMS signed attributes (RFC 5652 §5.3): contentType, signingTime,
+ * messageDigest and signingCertificateV2 (RFC 5035), as PAdES and
+ * `openssl cms` expect them.
+ */
+import { createHash } from 'node:crypto';
+import type { CertParts } from './cert-parts.js';
+import { contextConstructed, octets, oid, seq, setOf, sortSetOf, time, tlv } from './der-writer.js';
+import { CMS } from './oids.js';
+
+/** One Attribute: `SEQ { type OID, values SET OF }`. */
+function attribute(type: string, ...values: Buffer[]): Buffer {
+  return seq(oid(type), setOf(values));
+}
+
+/**
+ * SigningCertificateV2 with one ESSCertIDv2: hashAlgorithm omitted (SHA-256 is
+ * the DEFAULT), certHash = SHA-256 of the certificate, issuerSerial =
+ * { GeneralNames { directoryName [4] issuer }, serialNumber }.
+ */
+export function signingCertificateV2(cert: CertParts): Buffer {
+  const certHash = createHash('sha256').update(cert.der).digest();
+  const generalNames = seq(contextConstructed(4, cert.issuerRaw));
+  const issuerSerial = seq(generalNames, tlv(0x02, cert.serialRaw));
+  const essCertIdV2 = seq(octets(certHash), issuerSerial);
+  return seq(seq(essCertIdV2));
+}
+
+/** Inputs of {@link buildSignedAttributes}. */
+export interface SignedAttributesInput {
+  /** The document digest; becomes messageDigest verbatim. */
+  hash: Buffer;
+  /** The signer certificate (for signingCertificateV2). */
+  signer: CertParts;
+  signingTime: Date;
+}
+
+/** The encoded Attribute elements, in DER (sorted) order. */
+export function buildSignedAttributes(input: SignedAttributesInput): Buffer[] {
+  return sortSetOf([
+    attribute(CMS.ATTR_CONTENT_TYPE, oid(CMS.DATA)),
+    attribute(CMS.ATTR_SIGNING_TIME, time(input.signingTime)),
+    attribute(CMS.ATTR_MESSAGE_DIGEST, octets(input.hash)),
+    attribute(CMS.ATTR_SIGNING_CERTIFICATE_V2, signingCertificateV2(input.signer)),
+  ]);
+}
+
+/** The bytes the signature covers: the attributes as a DER `SET OF` (tag 0x31). */
+export function signedAttributesForSigning(attributes: Buffer[]): Buffer {
+  return setOf(attributes);
+}
+
+/** The same attributes as stored in SignerInfo: `[0] IMPLICIT` (tag 0xA0). */
+export function signedAttributesImplicit(attributes: Buffer[]): Buffer {
+  return contextConstructed(0, ...sortSetOf(attributes));
+}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { loadVendorTable, resolveModules, type Vendor } from '../tokens/registry.js';
+import { TokenManager } from '../tokens/token-manager.js';
+import { setLogFile } from '../util/log.js';
+import { CertificateService } from './cert-service.js';
+import { SigningService } from './signing-service.js';
+import { loadTrustStore, type TrustStore } from './trust-store.js';
+
+/** The agent's core services, wired once per process (CLI command or server). */
+export interface AgentCore {
+  config: Config;
+  vendors: Vendor[];
+  tokens: TokenManager;
+  trust: TrustStore;
+  certs: CertificateService;
+  signing: SigningService;
+  stop(): Promise<void>;
+}
+
+export interface CoreOptions {
+  /** Environment for token hosts (SOFTHSM2_CONF in tests and the demo). */
+  hostEnv?: Record<string, string>;
+  /** Record PKCS#11 call traces. */
+  trace?: boolean;
+  /** Hot-plug polling interval, ms; 0 turns watching off (one-shot CLI commands). */
+  pollIntervalMs?: number;
+  /** Write the agent log under the data directory (default true). */
+  logToFile?: boolean;
+}
+
+/** Loads the vendor table and trust store, starts the token layer. Throws with a Chinese message on a bad vendor table. */
+export async function startCore(config: Config, options: CoreOptions = {}): Promise<AgentCore> {
+  if (options.logToFile !== false) setLogFile(join(config.dataDir, 'logs', 'agent.jsonl'));
+  const vendors = loadVendorTable(config.vendorTable);
+  const trust = await loadTrustStore(config.trustAnchors, config.intermediates);
+  const tokens = await TokenManager.start({
+    modules: resolveModules(config.modules, vendors, config.onlyConfiguredModules),
+    vendors,
+    env: options.hostEnv,
+    trace: options.trace,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+  const certs = new CertificateService(tokens, trust, config);
+  const signing = new SigningService(tokens, certs);
+  return { config, vendors, tokens, trust, certs, signing, stop: () => tokens.stop() };
+}

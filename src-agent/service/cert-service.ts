@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config.js';
+import { MAX_SEAL_IMAGE_BYTES } from '../limits.js';
+import { AssistantError } from '../protocol/errors.js';
+import { buildChain, describeImage, parseCertificate, type CertDetails, type ChainResult, type SealImageMime } from '../pki/index.js';
+import type { TokenManager } from '../tokens/token-manager.js';
+import type { TokenCertificate } from '../tokens/types.js';
+import type { TrustStore } from './trust-store.js';
+
+/** A user certificate on a token, parsed. CA certificates on tokens are chain material, not entries. */
+export interface CertEntry {
+  token: TokenCertificate;
+  details: CertDetails;
+}
+
+export interface SealImage {
+  data: Buffer;
+  mime: SealImageMime;
+  widthMm?: number;
+  heightMm?: number;
+  source: 'token' | 'config';
+}
+
+/** The application prefix and label convention of seal images stored on tokens. */
+export const SEAL_LABEL_PREFIX = 'seal:';
+
+/**
+ * Certificates as the rest of the agent needs them: parsed, with chains built
+ * against the configured trust store, and with their seal images.
+ */
+export class CertificateService {
+  constructor(private readonly tokens: TokenManager, private readonly trust: TrustStore, private readonly config: Pick<Config, 'seals'>) {}
+
+  /** User certificates (not CA certificates) on one or every token. */
+  async list(tokenId?: string): Promise<CertEntry[]> {
+    const out: CertEntry[] = [];
+    for (const cert of await this.tokens.certificates(tokenId)) {
+      let details: CertDetails;
+      try {
+        details = parseCertificate(cert.der);
+      } catch {
+        continue; // an unparseable object is reported by 环境检测, not offered for signing
+      }
+      if (details.basicConstraints?.ca) continue;
+      out.push({ token: cert, details });
+    }
+    return out;
+  }
+
+  /** One certificate by id. Throws CERT_NOT_FOUND. */
+  async get(certId: string): Promise<CertEntry> {
+    const { cert } = await this.tokens.certificate(certId);
+    return { token: cert, details: parseCertificate(cert.der) };
+  }
+
+  /** The chain from the certificate to a trust anchor, using token objects and configured intermediates. */
+  chain(entry: CertEntry, at?: Date): ChainResult {
+    const pool = [...entry.token.chainDer, ...this.trust.intermediates];
+    return buildChain(entry.token.der, pool, this.trust.anchors, at ? { at } : {});
+  }
+
+  /** Chain certificates to embed in a signature (issuers only, no anchor duplicates needed). */
+  embeddableChain(entry: CertEntry): Buffer[] {
+    return this.chain(entry).chain.slice(1);
+  }
+
+  /** The seal image: the token's data object first, then the config's image for this certificate; null when neither. */
+  async seal(entry: CertEntry): Promise<SealImage | null> {
+    const objects = await this.tokens.dataObjects(entry.token.tokenId);
+    const labels = [`${SEAL_LABEL_PREFIX}${entry.token.ckaId}`, `${SEAL_LABEL_PREFIX}${entry.details.fingerprintSha256}`];
+    const onToken = objects.find((o) => labels.includes(o.label));
+    if (onToken) return withInfo(onToken.value, 'token');
+    const configured = this.config.seals.find((s) => s.fingerprintSha256 === entry.details.fingerprintSha256);
+    if (!configured) return null;
+    let data: Buffer;
+    try {
+      data = await readFile(configured.image);
+    } catch {
+      throw new AssistantError('INTERNAL', `seal image file unreadable: ${configured.image}`, { detailZh: `印章图片文件无法读取：${configured.image}` });
+    }
+    const image = withInfo(data, 'config');
+    return { ...image, widthMm: configured.widthMm ?? image.widthMm, heightMm: configured.heightMm ?? image.heightMm };
+  }
+}
+
+function withInfo(data: Buffer, source: 'token' | 'config'): SealImage {
+  if (data.length > MAX_SEAL_IMAGE_BYTES) throw new AssistantError('INTERNAL', `seal image too large (${data.length} bytes)`, { detailZh: '印章图片过大' });
+  const described = describeImage(data);
+  if (!described.ok) throw new AssistantError('INTERNAL', `seal image unreadable: ${described.reason}`, { detailZh: '印章图片已损坏或格式不支持' });
+  const { mime, widthMm, heightMm } = described.info;
+  return { data, mime, source, ...(widthMm ? { widthMm } : {}), ...(heightMm ? { heightMm } : {}) };
+}

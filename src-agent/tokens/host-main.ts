@@ -1,0 +1,81 @@
+/**
+ * Entry point of a token host child process: loads one PKCS#11 module and
+ * answers the agent's requests one at a time over IPC. A vendor module that
+ * crashes or hangs here costs the agent one request, not the assistant.
+ */
+import { AssistantError, toAssistantError } from '../protocol/errors.js';
+import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
+import { P11Module } from './p11-module.js';
+
+const modulePath = process.argv[2];
+const testHooks = process.env.CA_ASSISTANT_TEST_HOOKS === '1';
+const send = (message: HostReply | HostHello): void => {
+  process.send?.(message);
+};
+
+function errorOf(error: unknown): { reason: string; message: string; ckr?: string } {
+  const e = toAssistantError(error);
+  return { reason: e.reason, message: e.message, ...(e.details.ckr ? { ckr: String(e.details.ckr) } : {}) };
+}
+
+function handle(module: P11Module, request: HostRequest): unknown {
+  switch (request.op) {
+    case 'info':
+      return module.info();
+    case 'slots':
+      return module.slots(request.mechanisms);
+    case 'objects':
+      return module.objects(request.slotId);
+    case 'login':
+      return module.login(request.slotId, request.pin);
+    case 'logout':
+      return module.logout(request.slotId);
+    case 'loginState':
+      return module.loginState(request.slotId);
+    case 'sign':
+      return module.sign(request.slotId, request.ckaId, request.certDer, request.mechanism, request.data);
+    case 'reinit':
+      return module.reinit();
+    case 'trace':
+      return module.takeTrace();
+    case 'crash':
+      if (testHooks) process.kill(process.pid, 'SIGKILL');
+      break;
+    case 'hang':
+      if (testHooks) for (;;);
+      break;
+  }
+  throw new AssistantError('BAD_REQUEST', `unknown host op`);
+}
+
+function main(): void {
+  if (!modulePath || !process.send) {
+    console.error('token host: must be started by the agent with a module path');
+    process.exit(2);
+  }
+  const module = new P11Module(modulePath, process.env.CA_ASSISTANT_P11_TRACE === '1');
+  try {
+    module.open();
+  } catch (error) {
+    send({ hello: true, ok: false, error: errorOf(error) });
+    // Let the message flush before leaving.
+    setTimeout(() => process.exit(1), 50);
+    return;
+  }
+  send({ hello: true, ok: true });
+  process.on('message', (message: HostCall) => {
+    let reply: HostReply;
+    try {
+      reply = { id: message.id, ok: true, result: handle(module, message.request) };
+    } catch (error) {
+      reply = { id: message.id, ok: false, error: errorOf(error) };
+    }
+    send(reply);
+  });
+  process.on('disconnect', () => {
+    module.close();
+    process.exit(0);
+  });
+}
+
+main();

@@ -1,0 +1,91 @@
+import type { SignMechanism } from './types.js';
+
+/**
+ * Messages between the agent and a token host child process (IPC with
+ * `serialization: 'advanced'`, so Buffers travel as bytes). Slot ids are hex
+ * strings of the module's CK_SLOT_ID.
+ */
+export type HostRequest =
+  | { op: 'info' }
+  | { op: 'slots'; mechanisms?: boolean }
+  | { op: 'objects'; slotId: string }
+  | { op: 'login'; slotId: string; pin: Uint8Array }
+  | { op: 'logout'; slotId: string }
+  | { op: 'loginState'; slotId: string }
+  | { op: 'sign'; slotId: string; ckaId: string; certDer: Uint8Array; mechanism: SignMechanism; data: Uint8Array }
+  /** C_Finalize + C_Initialize: the module rescans its slots (probe hosts only; drops logins). */
+  | { op: 'reinit' }
+  /** Returns and clears the PKCS#11 call trace (when tracing is on). */
+  | { op: 'trace' }
+  /** Test hook: the host exits abruptly (only when CA_ASSISTANT_TEST_HOOKS=1). */
+  | { op: 'crash' }
+  /** Test hook: the host blocks forever (only when CA_ASSISTANT_TEST_HOOKS=1). */
+  | { op: 'hang' };
+
+export interface RawModuleInfo {
+  manufacturer: string;
+  description: string;
+  cryptokiVersion: string;
+  libraryVersion: string;
+}
+
+export interface RawTokenInfo {
+  label: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  flags: number;
+  minPinLen: number;
+  maxPinLen: number;
+}
+
+export interface RawSlot {
+  slotId: string;
+  description: string;
+  tokenPresent: boolean;
+  token?: RawTokenInfo;
+  mechanisms?: string[];
+}
+
+export interface RawCert {
+  ckaId: string;
+  label: string;
+  der: Buffer;
+  /** CKA_CERTIFICATE_CATEGORY (2 = authority) when the module reports it. */
+  category?: number;
+  /** A matching private key is visible (false may mean: not visible before login). */
+  hasPrivateKey: boolean;
+}
+
+export interface RawDataObject {
+  label: string;
+  application: string;
+  objectId: string;
+  value: Buffer;
+}
+
+export interface RawObjects {
+  certs: RawCert[];
+  data: RawDataObject[];
+  /** Whether private objects were visible (the token was logged in). */
+  loggedIn: boolean;
+}
+
+export interface TraceEntry {
+  fn: string;
+  args: string;
+  rv: string;
+  ms: number;
+}
+
+export interface HostCall {
+  id: number;
+  request: HostRequest;
+}
+
+export type HostReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { reason: string; message: string; ckr?: string } };
+
+/** First message a host sends: the module loaded and initialized, or why not. */
+export type HostHello = { hello: true; ok: true } | { hello: true; ok: false; error: { reason: string; message: string; ckr?: string } };

@@ -1,0 +1,279 @@
+import { X509Certificate } from 'node:crypto';
+import pkcs11js from 'pkcs11js';
+import { AssistantError } from '../protocol/errors.js';
+import { ckrCodeOf, ckrError, ckrName } from './ckr.js';
+import { ecdsaRawToDer } from './ecdsa.js';
+import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, TraceEntry } from './host-protocol.js';
+import type { SignMechanism } from './types.js';
+
+type Handle = Buffer;
+const CKM_NAMES = new Map<number, string>(
+  Object.entries(pkcs11js)
+    .filter(([name, value]) => name.startsWith('CKM_') && typeof value === 'number')
+    .map(([name, value]) => [value as number, name]),
+);
+/** Trace entries kept before the oldest are dropped (default 2000). */
+const TRACE_MAX = 2000;
+/** Constants pkcs11js's typings lack (values from the PKCS#11 v2.40 header). */
+const CKF_TOKEN_PRESENT = 0x1;
+const CKS_RO_USER_FUNCTIONS = 1;
+const CKS_RW_USER_FUNCTIONS = 3;
+const trim = (s: string): string => s.replace(/[\s\0]+$/u, '');
+const version = (v: { major: number; minor: number }): string => `${v.major}.${v.minor}`;
+
+/**
+ * One PKCS#11 module, driven synchronously through pkcs11js. Lives only in a
+ * token host process: a vendor module that crashes takes this process down,
+ * not the agent. One session per slot, opened lazily and reused.
+ */
+export class P11Module {
+  readonly #p11 = new pkcs11js.PKCS11();
+  readonly #sessions = new Map<string, Handle>();
+  readonly #slots = new Map<string, Handle>();
+  readonly #keys = new Map<string, Handle>();
+  readonly #trace: TraceEntry[] | undefined;
+
+  constructor(readonly path: string, trace = false) {
+    this.#trace = trace ? [] : undefined;
+  }
+
+  /** Loads and initializes the module. Throws AssistantError (MODULE_FAILED) with a cause in English. */
+  open(): void {
+    try {
+      this.#p11.load(this.path);
+    } catch (error) {
+      throw new AssistantError('MODULE_FAILED', `cannot load ${this.path}: ${(error as Error).message}`, { ckr: 'LOAD_FAILED' });
+    }
+    this.#call('C_Initialize', '', () => this.#p11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }));
+  }
+
+  close(): void {
+    try {
+      this.#p11.C_Finalize();
+    } catch {
+      // The process is about to exit; a module that refuses to finalize changes nothing.
+    }
+    this.#sessions.clear();
+    this.#slots.clear();
+    this.#keys.clear();
+  }
+
+  /** C_Finalize + C_Initialize, so modules without hot-plug see new tokens. Drops every session. */
+  reinit(): void {
+    this.close();
+    this.#call('C_Initialize', '', () => this.#p11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }));
+  }
+
+  info(): RawModuleInfo {
+    const info = this.#call('C_GetInfo', '', () => this.#p11.C_GetInfo());
+    return {
+      manufacturer: trim(info.manufacturerID),
+      description: trim(info.libraryDescription),
+      cryptokiVersion: version(info.cryptokiVersion),
+      libraryVersion: version(info.libraryVersion),
+    };
+  }
+
+  slots(withMechanisms = false): RawSlot[] {
+    const handles = this.#call('C_GetSlotList', 'tokenPresent=false', () => this.#p11.C_GetSlotList(false));
+    const out: RawSlot[] = [];
+    for (const handle of handles) {
+      const slotId = handle.toString('hex');
+      this.#slots.set(slotId, handle);
+      const slot = this.#call('C_GetSlotInfo', slotId, () => this.#p11.C_GetSlotInfo(handle));
+      const present = (slot.flags & CKF_TOKEN_PRESENT) !== 0;
+      const entry: RawSlot = { slotId, description: trim(slot.slotDescription), tokenPresent: present };
+      if (present) {
+        const t = this.#call('C_GetTokenInfo', slotId, () => this.#p11.C_GetTokenInfo(handle));
+        // An uninitialized token (e.g. SoftHSM's free slot) is no key a user can use.
+        if ((t.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) entry.tokenPresent = false;
+        else
+          entry.token = {
+            label: trim(t.label),
+            manufacturer: trim(t.manufacturerID),
+            model: trim(t.model),
+            serial: trim(t.serialNumber),
+            flags: t.flags,
+            minPinLen: t.minPinLen,
+            maxPinLen: t.maxPinLen,
+          };
+        if (withMechanisms) {
+          const list = this.#call('C_GetMechanismList', slotId, () => this.#p11.C_GetMechanismList(handle));
+          entry.mechanisms = list.map((m) => CKM_NAMES.get(m) ?? `0x${m.toString(16)}`);
+        }
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** Certificates and data objects visible in the slot's session (private ones only when logged in). */
+  objects(slotId: string): RawObjects {
+    const session = this.#session(slotId);
+    const loggedIn = this.loginState(slotId);
+    const certHandles = this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }]);
+    const keys = this.#privateKeys(session);
+    const certs: RawCert[] = certHandles.map((h) => {
+      const [id, label, value] = this.#attrs(session, h, [pkcs11js.CKA_ID, pkcs11js.CKA_LABEL, pkcs11js.CKA_VALUE]);
+      const category = this.#optionalUlong(session, h, pkcs11js.CKA_CERTIFICATE_CATEGORY);
+      const ckaId = (id ?? Buffer.alloc(0)).toString('hex');
+      const der = value ?? Buffer.alloc(0);
+      return { ckaId, label: (label ?? Buffer.alloc(0)).toString('utf8'), der, category, hasPrivateKey: this.#matchKey(keys, ckaId, der) !== undefined };
+    });
+    const dataHandles = this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_DATA }]);
+    const data: RawDataObject[] = dataHandles.map((h) => {
+      const [label, app, oid, value] = this.#attrs(session, h, [pkcs11js.CKA_LABEL, pkcs11js.CKA_APPLICATION, pkcs11js.CKA_OBJECT_ID, pkcs11js.CKA_VALUE]);
+      return {
+        label: (label ?? Buffer.alloc(0)).toString('utf8'),
+        application: (app ?? Buffer.alloc(0)).toString('utf8'),
+        objectId: (oid ?? Buffer.alloc(0)).toString('hex'),
+        value: value ?? Buffer.alloc(0),
+      };
+    });
+    return { certs, data, loggedIn };
+  }
+
+  /** C_Login as the user. The PIN buffer is zeroed here, whatever happens. */
+  login(slotId: string, pin: Uint8Array): void {
+    const session = this.#session(slotId);
+    try {
+      // pkcs11js takes the PIN only as a JS string; it lives for this one call.
+      // An empty PIN means a PIN-pad reader (CKF_PROTECTED_AUTHENTICATION_PATH): C_Login with no PIN.
+      const text = pin.byteLength ? Buffer.from(pin.buffer, pin.byteOffset, pin.byteLength).toString('utf8') : undefined;
+      this.#call('C_Login', `${slotId} CKU_USER pin=${text === undefined ? 'NULL (PIN pad)' : '[redacted]'}`, () => this.#p11.C_Login(session, pkcs11js.CKU_USER, text));
+    } catch (error) {
+      if (AssistantError.is(error) && error.details.ckr === 'CKR_USER_ALREADY_LOGGED_IN') return;
+      throw error;
+    } finally {
+      pin.fill(0);
+    }
+  }
+
+  logout(slotId: string): void {
+    const session = this.#session(slotId);
+    try {
+      this.#call('C_Logout', slotId, () => this.#p11.C_Logout(session));
+    } catch (error) {
+      if (!(AssistantError.is(error) && error.details.ckr === 'CKR_USER_NOT_LOGGED_IN')) throw error;
+    }
+    for (const key of this.#keys.keys()) if (key.startsWith(`${slotId}/`)) this.#keys.delete(key);
+  }
+
+  loginState(slotId: string): boolean {
+    const session = this.#session(slotId);
+    const info = this.#call('C_GetSessionInfo', slotId, () => this.#p11.C_GetSessionInfo(session));
+    return info.state === CKS_RW_USER_FUNCTIONS || info.state === CKS_RO_USER_FUNCTIONS;
+  }
+
+  /** Raw signature: RSA PKCS#1 v1.5 over `data` (a DigestInfo), or ECDSA over `data` (a hash) returned DER-encoded. */
+  sign(slotId: string, ckaId: string, certDer: Uint8Array, mechanism: SignMechanism, data: Uint8Array): Buffer {
+    const session = this.#session(slotId);
+    const cacheKey = `${slotId}/${ckaId}`;
+    let key = this.#keys.get(cacheKey);
+    if (!key) {
+      key = this.#matchKey(this.#privateKeys(session), ckaId, Buffer.from(certDer));
+      if (!key) throw new AssistantError('KEY_NOT_FOUND', `no private key for CKA_ID ${ckaId}`);
+      this.#keys.set(cacheKey, key);
+    }
+    const mech = mechanism === 'RSA_PKCS' ? pkcs11js.CKM_RSA_PKCS : pkcs11js.CKM_ECDSA;
+    const input = Buffer.from(data);
+    const handle = key;
+    try {
+      this.#call('C_SignInit', `${slotId} ${CKM_NAMES.get(mech)} key=${ckaId}`, () => this.#p11.C_SignInit(session, { mechanism: mech }, handle));
+      const out = this.#call('C_Sign', `${slotId} ${input.length} bytes`, () => this.#p11.C_Sign(session, input, Buffer.alloc(1024)));
+      return mechanism === 'ECDSA' ? ecdsaRawToDer(out) : out;
+    } catch (error) {
+      this.#keys.delete(cacheKey);
+      throw error;
+    }
+  }
+
+  takeTrace(): TraceEntry[] {
+    return this.#trace ? this.#trace.splice(0) : [];
+  }
+
+  #session(slotId: string): Handle {
+    const existing = this.#sessions.get(slotId);
+    if (existing) return existing;
+    let slot = this.#slots.get(slotId);
+    if (!slot) {
+      this.slots();
+      slot = this.#slots.get(slotId);
+    }
+    if (!slot) throw new AssistantError('TOKEN_REMOVED', `slot ${slotId} is gone`);
+    const handle = slot;
+    const flags = pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION;
+    const session = this.#call('C_OpenSession', slotId, () => this.#p11.C_OpenSession(handle, flags));
+    this.#sessions.set(slotId, session);
+    return session;
+  }
+
+  #find(session: Handle, template: pkcs11js.Template): Handle[] {
+    this.#call('C_FindObjectsInit', '', () => this.#p11.C_FindObjectsInit(session, template));
+    try {
+      return this.#call('C_FindObjects', '', () => this.#p11.C_FindObjects(session, 256));
+    } finally {
+      this.#p11.C_FindObjectsFinal(session);
+    }
+  }
+
+  #attrs(session: Handle, handle: Handle, types: number[]): (Buffer | undefined)[] {
+    return types.map((type) => {
+      try {
+        const [attr] = this.#p11.C_GetAttributeValue(session, handle, [{ type }]);
+        return attr?.value as Buffer | undefined;
+      } catch {
+        return undefined; // attribute absent or sensitive on this module
+      }
+    });
+  }
+
+  #optionalUlong(session: Handle, handle: Handle, type: number): number | undefined {
+    const [value] = this.#attrs(session, handle, [type]);
+    return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
+  }
+
+  #privateKeys(session: Handle): { handle: Handle; ckaId: string; modulus?: Buffer }[] {
+    return this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]).map((handle) => {
+      const [id, modulus] = this.#attrs(session, handle, [pkcs11js.CKA_ID, pkcs11js.CKA_MODULUS]);
+      return { handle, ckaId: (id ?? Buffer.alloc(0)).toString('hex'), modulus };
+    });
+  }
+
+  /** The private key for a certificate: same CKA_ID first, then the same RSA modulus. */
+  #matchKey(keys: { handle: Handle; ckaId: string; modulus?: Buffer }[], ckaId: string, certDer: Buffer): Handle | undefined {
+    const byId = ckaId ? keys.find((k) => k.ckaId === ckaId) : undefined;
+    if (byId) return byId.handle;
+    let n: string | undefined;
+    try {
+      n = new X509Certificate(certDer).publicKey.export({ format: 'jwk' }).n;
+    } catch {
+      return undefined;
+    }
+    if (!n) return undefined;
+    const modulus = Buffer.from(n, 'base64url').toString('hex');
+    return keys.find((k) => k.modulus && k.modulus.toString('hex').replace(/^(00)+/, '') === modulus)?.handle;
+  }
+
+  /** Runs one PKCS#11 call, records it in the trace, and maps CKR errors to AssistantError. */
+  #call<T>(fn: string, args: string, body: () => T): T {
+    const started = performance.now();
+    let rv = 'CKR_OK';
+    try {
+      return body();
+    } catch (error) {
+      const code = ckrCodeOf(error);
+      if (code === undefined) {
+        rv = 'ERROR';
+        throw new AssistantError('MODULE_FAILED', `${fn}: ${(error as Error).message}`);
+      }
+      rv = ckrName(code);
+      throw ckrError(code, fn);
+    } finally {
+      if (this.#trace) {
+        this.#trace.push({ fn, args, rv, ms: Math.round((performance.now() - started) * 1000) / 1000 });
+        if (this.#trace.length > TRACE_MAX) this.#trace.shift();
+      }
+    }
+  }
+}

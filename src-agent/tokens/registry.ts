@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import builtIn from './vendors.json' with { type: 'json' };
+
+const vendorSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  nameZh: z.string().max(100),
+  nameEn: z.string().max(100),
+  modules: z.partialRecord(z.enum(['linux', 'win32', 'darwin']), z.array(z.string().max(1000)).max(20)),
+  usb: z.array(z.strictObject({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff).optional() })).max(50),
+  /** `native`: C_GetSlotList sees new tokens; `reinitialize`: only after C_Finalize/C_Initialize. */
+  rescan: z.enum(['native', 'reinitialize']).default('native'),
+  /** C_GetInfo manufacturerID prefix, to recognise a module loaded from an unlisted path (or through a wrapper). */
+  libraryManufacturer: z.string().max(32).optional(),
+  /** Load this vendor's modules automatically when their file exists (default true). */
+  discover: z.boolean().default(true),
+});
+const tableSchema = z.object({ $comment: z.string().optional(), vendors: z.array(vendorSchema).max(500) });
+
+export type Vendor = z.infer<typeof vendorSchema>;
+
+/** A PKCS#11 module the agent will try, and where it came from. */
+export interface ModuleEntry {
+  path: string;
+  source: 'config' | 'vendor';
+  vendor?: Vendor;
+  rescan: 'native' | 'reinitialize';
+  exists: boolean;
+}
+
+/** The built-in vendor table, with an extra table file's entries replacing those with the same id. Throws with a Chinese message on a bad file. */
+export function loadVendorTable(extraFile?: string): Vendor[] {
+  const vendors = new Map(tableSchema.parse(builtIn).vendors.map((v) => [v.id, v]));
+  if (extraFile) {
+    let parsed;
+    try {
+      parsed = tableSchema.safeParse(JSON.parse(readFileSync(extraFile, 'utf8')));
+    } catch (error) {
+      throw new Error(`厂商表文件无法读取或不是 JSON：${extraFile}（${(error as Error).message}）`);
+    }
+    if (!parsed.success) throw new Error(`厂商表文件格式有误：${extraFile}（${parsed.error.issues[0]?.message ?? ''}）`);
+    for (const v of parsed.data.vendors) vendors.set(v.id, v);
+  }
+  return [...vendors.values()];
+}
+
+/** The vendor whose modules report this C_GetInfo manufacturer. */
+export function vendorForManufacturer(vendors: Vendor[], manufacturer: string): Vendor | undefined {
+  return vendors.find((v) => v.libraryManufacturer && manufacturer.startsWith(v.libraryManufacturer));
+}
+
+/** The vendor a USB device belongs to, by vendor id (and product id where the table names one). */
+export function vendorForUsb(vendors: Vendor[], vendorId: number, productId: number): Vendor | undefined {
+  return vendors.find((v) => v.usb.some((u) => u.vendorId === vendorId && (u.productId === undefined || u.productId === productId)));
+}
+
+/**
+ * The modules to load: configured paths first (reported even when missing, so
+ * 环境检测 can name them), then vendor-table modules whose file exists.
+ */
+export function resolveModules(configured: string[], vendors: Vendor[], onlyConfigured: boolean, platform = process.platform): ModuleEntry[] {
+  const os = platform === 'win32' || platform === 'darwin' ? platform : 'linux';
+  const byPath = (path: string): Vendor | undefined => vendors.find((v) => (v.modules[os] ?? []).includes(path));
+  const entries: ModuleEntry[] = configured.map((path) => {
+    const vendor = byPath(path);
+    return { path, source: 'config', vendor, rescan: vendor?.rescan ?? 'native', exists: existsSync(path) };
+  });
+  if (onlyConfigured) return entries;
+  for (const vendor of vendors) {
+    if (!vendor.discover) continue;
+    for (const path of vendor.modules[os] ?? []) {
+      if (entries.some((e) => e.path === path) || !existsSync(path)) continue;
+      entries.push({ path, source: 'vendor', vendor, rescan: vendor.rescan, exists: true });
+      break; // one module per vendor is enough
+    }
+  }
+  return entries;
+}

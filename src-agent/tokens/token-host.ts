@@ -1,0 +1,184 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { AssistantError } from '../protocol/errors.js';
+import { isReason } from '../protocol/reasons.js';
+import { TOKEN_CALL_TIMEOUT_MS, TOKEN_HOST_START_TIMEOUT_MS } from '../limits.js';
+import { childEntry } from '../util/child-entry.js';
+import { logger } from '../util/log.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
+
+const log = logger('token-host');
+
+interface Pending {
+  request: HostRequest;
+  timeoutMs: number;
+  resolve: (value: unknown) => void;
+  reject: (error: AssistantError) => void;
+}
+
+export interface TokenHostOptions {
+  /** Extra environment for the child (e.g. SOFTHSM2_CONF). */
+  env?: Record<string, string>;
+  /** Record a PKCS#11 call trace in the host. */
+  trace?: boolean;
+}
+
+type HostEvents = { exit: [reason: 'crashed' | 'killed' | 'stopped'] };
+
+/**
+ * The agent's side of one token host child process. Calls are queued and sent
+ * one at a time; each has a timeout. A host that crashes or times out is
+ * killed; only the call in flight fails (MODULE_CRASHED or TIMEOUT), and the
+ * next call starts a fresh host.
+ */
+export class TokenHost extends TypedEmitter<HostEvents> {
+  #child: ChildProcess | undefined;
+  #starting: Promise<ChildProcess> | undefined;
+  #queue: Pending[] = [];
+  #inFlight: (Pending & { id: number; timer: NodeJS.Timeout }) | undefined;
+  /** Set while a call is being dispatched (host starting), so a second pump cannot dispatch too. */
+  #dispatching = false;
+  #nextId = 1;
+  #stopped = false;
+  /** Times the host process was (re)started. */
+  starts = 0;
+
+  constructor(readonly modulePath: string, private readonly options: TokenHostOptions = {}) {
+    super();
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Sends one request; resolves with the host's result or rejects with an AssistantError. */
+  call<T>(request: HostRequest, timeoutMs = TOKEN_CALL_TIMEOUT_MS): Promise<T> {
+    if (this.#stopped) return Promise.reject(new AssistantError('MODULE_FAILED', 'token host stopped'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ request, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      void this.#pump();
+    });
+  }
+
+  /** Stops the host: pending calls fail, the child is asked to finalize and exit. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const p of this.#queue.splice(0)) p.reject(new AssistantError('MODULE_FAILED', 'token host stopped'));
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+      }, 2000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (child.connected) child.disconnect();
+      else child.kill('SIGKILL');
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#inFlight || this.#dispatching || this.#queue.length === 0) return;
+    const next = this.#queue.shift() as Pending;
+    this.#dispatching = true;
+    let child: ChildProcess;
+    try {
+      child = await this.#ensureStarted();
+    } catch (error) {
+      this.#dispatching = false;
+      next.reject(error as AssistantError);
+      void this.#pump();
+      return;
+    }
+    this.#dispatching = false;
+    const id = this.#nextId++;
+    const timer = setTimeout(() => this.#onTimeout(id), next.timeoutMs);
+    this.#inFlight = { ...next, id, timer };
+    const message: HostCall = { id, request: next.request };
+    child.send(message);
+  }
+
+  #onTimeout(id: number): void {
+    const pending = this.#inFlight;
+    if (!pending || pending.id !== id) return;
+    log.warn('token host call timed out; killing the host', { module: this.modulePath, op: pending.request.op, timeoutMs: pending.timeoutMs });
+    this.#inFlight = undefined;
+    pending.reject(new AssistantError('TIMEOUT', `token host ${pending.request.op} timed out after ${pending.timeoutMs} ms`));
+    this.#kill();
+  }
+
+  #kill(): void {
+    const child = this.#child;
+    this.#child = undefined;
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    this.emit('exit', 'killed');
+    void this.#pump();
+  }
+
+  #onReply(reply: HostReply): void {
+    const pending = this.#inFlight;
+    if (!pending || pending.id !== reply.id) return;
+    clearTimeout(pending.timer);
+    this.#inFlight = undefined;
+    if (reply.ok) pending.resolve(reply.result);
+    else {
+      const reason = isReason(reply.error.reason) ? reply.error.reason : 'INTERNAL';
+      pending.reject(new AssistantError(reason, reply.error.message, reply.error.ckr ? { ckr: reply.error.ckr } : {}));
+    }
+    void this.#pump();
+  }
+
+  #ensureStarted(): Promise<ChildProcess> {
+    if (this.#child && this.#child.connected) return Promise.resolve(this.#child);
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  #start(): Promise<ChildProcess> {
+    const { file, execArgv } = childEntry(import.meta.url, 'host-main');
+    const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
+    const child = fork(file, [this.modulePath], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.starts++;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    return new Promise<ChildProcess>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new AssistantError('TIMEOUT', `token host for ${this.modulePath} did not start in ${TOKEN_HOST_START_TIMEOUT_MS} ms`));
+      }, TOKEN_HOST_START_TIMEOUT_MS);
+      child.once('message', (hello: HostHello) => {
+        clearTimeout(timer);
+        if (hello.ok) {
+          this.#child = child;
+          child.on('message', (reply: HostReply) => this.#onReply(reply));
+          resolve(child);
+        } else {
+          const reason = isReason(hello.error.reason) ? hello.error.reason : 'MODULE_FAILED';
+          reject(new AssistantError(reason, hello.error.message, hello.error.ckr ? { ckr: hello.error.ckr } : {}));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (this.#child === child) this.#child = undefined;
+        const pending = this.#inFlight;
+        if (pending) {
+          clearTimeout(pending.timer);
+          this.#inFlight = undefined;
+          pending.reject(new AssistantError('MODULE_CRASHED', `token host exited (code ${code}, signal ${signal}) during ${pending.request.op}`));
+        }
+        if (!this.#stopped) {
+          log.warn('token host exited', { module: this.modulePath, code, signal, stderr: stderr.trim().slice(-500) });
+          this.emit('exit', 'crashed');
+        } else this.emit('exit', 'stopped');
+        reject(new AssistantError('MODULE_FAILED', `token host for ${this.modulePath} exited before it was ready (code ${code}, signal ${signal}) ${stderr.trim().slice(-300)}`));
+        void this.#pump();
+      });
+    });
+  }
+}

@@ -1,0 +1,75 @@
+/** Data shapes the token layer hands to the rest of the agent. No JSON-RPC here. */
+
+/** User-PIN state of a token, from CK_TOKEN_INFO flags and lengths. */
+export interface PinState {
+  minLength: number;
+  maxLength: number;
+  /** CKF_PROTECTED_AUTHENTICATION_PATH: the PIN is typed on the reader's PIN pad. */
+  protectedAuthPath: boolean;
+  countLow: boolean;
+  finalTry: boolean;
+  locked: boolean;
+  /** CKF_USER_PIN_TO_BE_CHANGED. */
+  toBeChanged: boolean;
+  /** 0 when locked, 1 at final try; otherwise unknown (PKCS#11 gives no count). */
+  retriesLeft?: number;
+}
+
+export interface TokenInfo {
+  /** Stable id: derived from module path, manufacturer and serial. */
+  id: string;
+  label: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  /** Absolute path of the PKCS#11 module that serves this token. */
+  module: string;
+  slotId: string;
+  loggedIn: boolean;
+  pin: PinState;
+}
+
+/** A certificate object found on a token. */
+export interface TokenCertificate {
+  /** Stable id: `<tokenId>.<first 16 hex of the SHA-256 fingerprint>`. */
+  id: string;
+  tokenId: string;
+  /** CKA_ID in lower-case hex ('' when absent). */
+  ckaId: string;
+  /** CKA_LABEL. */
+  label: string;
+  der: Buffer;
+  /**
+   * A matching private key (CKA_ID, then public key) is on the token. `null`
+   * when unknown: most keys show private objects only after login.
+   */
+  hasPrivateKey: boolean | null;
+  /** Extra certificates the module offers for the chain (CKA_X509_CHAIN-style objects, other CA certs on the token). */
+  chainDer: Buffer[];
+}
+
+/** A data object (CKO_DATA) read from a token, e.g. the seal image. */
+export interface TokenDataObject {
+  label: string;
+  application: string;
+  /** CKA_OBJECT_ID (DER, hex) when present. */
+  objectId: string;
+  value: Buffer;
+}
+
+/** What C_GetInfo says about a loaded module. */
+export interface ModuleInfo {
+  path: string;
+  loaded: boolean;
+  manufacturer?: string;
+  description?: string;
+  cryptokiVersion?: string;
+  libraryVersion?: string;
+  slots?: { slotId: string; description: string; tokenPresent: boolean; mechanisms: string[] }[];
+  /** Chinese explanation when it failed to load. */
+  errorZh?: string;
+  reason?: string;
+}
+
+/** Raw signing mechanisms the token layer offers the PKI layer. */
+export type SignMechanism = 'RSA_PKCS' | 'ECDSA';

@@ -1,0 +1,74 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, parseNetstat, parseSs, probeService } from '../../../src-agent/check/index.js';
+import { validityOutcome } from '../../../src-agent/check/certificates.js';
+import { lineReader } from '../../../src-agent/check/pin-input.js';
+import { portOwner } from '../../../src-agent/check/port-owner.js';
+
+describe('parseSs', () => {
+  const out = [
+    'LISTEN 0 511 127.0.0.1:21518 0.0.0.0:* users:(("other-agent",pid=4242,fd=21))',
+    'LISTEN 0 128 0.0.0.0:2024 0.0.0.0:* users:(("sshd",pid=1,fd=3))',
+  ].join('\n');
+  it('names the process listening on the port', () => {
+    expect(parseSs(out, 21518)).toEqual({ name: 'other-agent', pid: 4242 });
+  });
+  it('returns null when nothing listens there, and {} when ss hides the process', () => {
+    expect(parseSs(out, 9999)).toBeNull();
+    expect(parseSs('LISTEN 0 5 [::1]:21518 [::]:*', 21518)).toEqual({});
+  });
+});
+
+describe('parseNetstat', () => {
+  it('finds the PID on Windows output', () => {
+    expect(parseNetstat('  TCP    127.0.0.1:21518        0.0.0.0:0              LISTENING       5120\r', 21518)).toEqual({ pid: 5120 });
+  });
+});
+
+describe('probeService', () => {
+  it('fails on a port held by something that is not the assistant, and the OS names it where it can', async () => {
+    const server = createServer((s) => s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const probe = await probeService(port, 'https://mall.example.cn', 2000);
+      expect(probe.kind).toBe('other');
+      const owner = await portOwner(port);
+      if (process.platform === 'linux' && owner?.pid) expect(owner.pid).toBe(process.pid);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes markup and quotes', () => {
+    expect(escapeHtml('<img src=x onerror="a">&\'')).toBe('&#60;img src=x onerror=&#34;a&#34;&#62;&#38;&#39;');
+  });
+});
+
+describe('lineReader', () => {
+  it('gives one Buffer a line and null at the end', async () => {
+    const input = new PassThrough();
+    const lines = lineReader(input);
+    input.end('1234\r\n5678\nlast');
+    expect((await lines.next())?.toString()).toBe('1234');
+    expect((await lines.next())?.toString()).toBe('5678');
+    expect((await lines.next())?.toString()).toBe('last');
+    expect(await lines.next()).toBeNull();
+  });
+});
+
+describe('validityOutcome', () => {
+  const entry = (notBefore: string, notAfter: string) =>
+    ({ token: { id: 't.c' }, details: { subject: 'CN=甲', subjectAttributes: [{ name: 'CN', oid: '2.5.4.3', value: '甲' }], kind: 'organization', notBefore, notAfter } }) as unknown as Parameters<typeof validityOutcome>[0];
+  const now = new Date('2026-06-01T00:00:00Z');
+  it('warns within 30 days of expiry, fails expired and not yet valid', () => {
+    expect(validityOutcome(entry('2025-01-01T00:00:00Z', '2026-06-20T00:00:00Z'), now)).toMatchObject({ status: 'warn', detailZh: expect.stringContaining('19 天后过期') });
+    expect(validityOutcome(entry('2025-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), now).status).toBe('ok');
+    expect(validityOutcome(entry('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z'), now).status).toBe('fail');
+    expect(validityOutcome(entry('2026-07-01T00:00:00Z', '2027-01-01T00:00:00Z'), now)).toMatchObject({ status: 'fail', detailZh: expect.stringContaining('尚未生效') });
+  });
+});
