@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-// The `ca-assistant` command. Uses the compiled build when present, otherwise
-// runs the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The `ca-assistant` command. Runs the compiled build when it is up to date
+// with the sources (`npm run build`), otherwise the TypeScript sources through tsx.
+import { pathToFileURL } from 'node:url';
+import { builtCli, distIsFresh } from './dist-fresh.mjs';
 
-const built = fileURLToPath(new URL('../dist/src-agent/cli.js', import.meta.url));
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
+if (distIsFresh()) {
+  await import(pathToFileURL(builtCli).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

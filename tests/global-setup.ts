@@ -5,7 +5,10 @@
  * Set CA_FIXTURES_TEMPLATE=DIR to keep the template between runs: an existing fixture
  * dir there is reused, an empty or missing one is generated and kept.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, utimesSync } from 'node:fs';
+// @ts-expect-error plain JS helper shared with bin/ca-assistant.mjs
+import { builtCli, distIsFresh } from '../bin/dist-fresh.mjs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,7 +22,18 @@ declare module 'vitest' {
   }
 }
 
+/** Compiles src-agent to dist/ when stale, so tests that spawn the CLI run it without tsx start-up cost. */
+function buildAgent(): void {
+  const root = resolve(import.meta.dirname, '..');
+  if (distIsFresh()) return;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // tsc keeps old mtimes for unchanged outputs: mark the build as fresh.
+  const now = new Date();
+  utimesSync(builtCli, now, now);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  buildAgent();
   await ensurePinGuard();
   const kept = process.env.CA_FIXTURES_TEMPLATE;
   const dir = kept ? resolve(kept) : join(tmpdir(), `ca-assistant-fixtures-${process.pid}`);

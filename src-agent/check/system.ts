@@ -1,33 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, release, type as osType } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assistantVersion } from '../version.js';
 import type { CheckContext, CheckGroup } from './types.js';
 import { shortTime } from './types.js';
 
 /** The clock may be this far behind a certificate's notBefore before we call it wrong (default 1 day, ms). */
 export const CLOCK_SKEW_TOLERANCE_MS = 24 * 3600 * 1000;
 
-let version: string | undefined;
-
-/** The assistant's version from the nearest package.json named `ca-assistant` ('0.0.0' when none). */
-export function assistantVersion(): string {
-  if (version) return version;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      try {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'ca-assistant' && pkg.version) return (version = pkg.version);
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    dir = dirname(dir);
-  }
-  return (version = '0.0.0');
-}
+export { assistantVersion };
 
 const OS_NAMES: Record<string, string> = { win32: 'Windows', linux: 'Linux', darwin: 'macOS' };
 

@@ -29,7 +29,18 @@ export const SEAL_LABEL_PREFIX = 'seal:';
  * against the configured trust store, and with their seal images.
  */
 export class CertificateService {
-  constructor(private readonly tokens: TokenManager, private readonly trust: TrustStore, private readonly config: Pick<Config, 'seals'>) {}
+  /** Parsed details by certificate id: the id carries the fingerprint, so an entry never goes stale. */
+  readonly #details = new Map<string, CertDetails>();
+  /** Chains by certificate id; the pool (token objects, trust store) is fixed for a certificate id. */
+  readonly #chains = new Map<string, ChainResult>();
+
+  constructor(private readonly tokens: TokenManager, private readonly trust: TrustStore, private readonly config: Pick<Config, 'seals'>) {
+    // Forget certificates of tokens that left, so the caches stay as small as what is plugged in.
+    tokens.on('changed', (present) => {
+      const ids = new Set(present.map((t) => t.id));
+      for (const cache of [this.#details, this.#chains]) for (const id of cache.keys()) if (!ids.has(id.split('.')[0] ?? '')) cache.delete(id);
+    });
+  }
 
   /** User certificates (not CA certificates) on one or every token. */
   async list(tokenId?: string): Promise<CertEntry[]> {
@@ -37,7 +48,7 @@ export class CertificateService {
     for (const cert of await this.tokens.certificates(tokenId)) {
       let details: CertDetails;
       try {
-        details = parseCertificate(cert.der);
+        details = this.#parse(cert);
       } catch {
         continue; // an unparseable object is reported by 环境检测, not offered for signing
       }
@@ -50,18 +61,33 @@ export class CertificateService {
   /** One certificate by id. Throws CERT_NOT_FOUND. */
   async get(certId: string): Promise<CertEntry> {
     const { cert } = await this.tokens.certificate(certId);
-    return { token: cert, details: parseCertificate(cert.der) };
+    return { token: cert, details: this.#parse(cert) };
   }
 
   /** The chain from the certificate to a trust anchor, using token objects and configured intermediates. */
   chain(entry: CertEntry, at?: Date): ChainResult {
     const pool = [...entry.token.chainDer, ...this.trust.intermediates];
-    return buildChain(entry.token.der, pool, this.trust.anchors, at ? { at } : {});
+    if (at) return buildChain(entry.token.der, pool, this.trust.anchors, { at });
+    let chain = this.#chains.get(entry.token.id);
+    if (!chain) {
+      chain = buildChain(entry.token.der, pool, this.trust.anchors);
+      this.#chains.set(entry.token.id, chain);
+    }
+    return chain;
   }
 
   /** Chain certificates to embed in a signature (issuers only, no anchor duplicates needed). */
   embeddableChain(entry: CertEntry): Buffer[] {
     return this.chain(entry).chain.slice(1);
+  }
+
+  #parse(cert: TokenCertificate): CertDetails {
+    let details = this.#details.get(cert.id);
+    if (!details) {
+      details = parseCertificate(cert.der);
+      this.#details.set(cert.id, details);
+    }
+    return details;
   }
 
   /** The seal image: the token's data object first, then the config's image for this certificate; null when neither. */

@@ -40,6 +40,9 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
   readonly #objects = new Map<string, CachedObjects>();
   readonly #watcher: HotplugWatcher | undefined;
   #lastSignature = '';
+  /** Ids of tokens seen earlier and gone now: calls naming them say TOKEN_REMOVED, not CERT_NOT_FOUND. */
+  readonly #removed = new Set<string>();
+  readonly #known = new Set<string>();
 
   private constructor(private readonly options: TokenManagerOptions) {
     super();
@@ -113,7 +116,10 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
   /** The certificate with this id and the token that holds it. Throws CERT_NOT_FOUND. */
   async certificate(certId: string): Promise<{ token: TokenInfo; cert: TokenCertificate }> {
     const tokenId = certId.split('.')[0] ?? '';
-    const token = this.tokens().find((t) => t.id === tokenId);
+    const tokens = this.tokens();
+    const token = tokens.find((t) => t.id === tokenId);
+    if (!token && this.#removed.has(tokenId)) throw new AssistantError('TOKEN_REMOVED', `token ${tokenId} of certificate ${certId} was removed`);
+    if (!token && tokens.length === 0) throw new AssistantError('NO_TOKEN', `no token present for certificate ${certId}`);
     const cert = token ? (await this.certificates(tokenId)).find((c) => c.id === certId) : undefined;
     if (!token || !cert) throw new AssistantError('CERT_NOT_FOUND', `certificate ${certId} not found`);
     return { token, cert };
@@ -233,6 +239,12 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
 
   #emitIfChanged(): void {
     const tokens = this.tokens();
+    const present = new Set(tokens.map((t) => t.id));
+    for (const id of this.#known) if (!present.has(id)) this.#removed.add(id);
+    for (const id of present) {
+      this.#removed.delete(id);
+      this.#known.add(id);
+    }
     const signature = JSON.stringify(tokens);
     if (signature === this.#lastSignature) return;
     this.#lastSignature = signature;

@@ -1,3 +1,4 @@
+import { assistantVersion } from '../../version.js';
 import { SUPPORTED_HASH_ALGORITHMS } from '../../pki/index.js';
 import type { HashAlgorithm } from '../../protocol/types.js';
 import { logger } from '../../util/log.js';
@@ -6,13 +7,13 @@ import type { Handler } from '../context.js';
 const log = logger('api');
 
 /** The assistant version reported by system.hello. */
-export const ASSISTANT_VERSION = '0.1.0';
+
 
 export const hello: Handler<'system.hello'> = async (params, session) => {
   log.info('hello', { origin: session.origin, client: params.client, session: session.id });
   return {
     product: 'ca-assistant',
-    version: ASSISTANT_VERSION,
+    version: assistantVersion(),
     protocol: 1,
     origin: session.origin,
     trusted: session.trusted,
