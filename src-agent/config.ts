@@ -69,6 +69,8 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; configFile?: string };
 
+const ZH_ERRORS = z.locales.zhCN().localeError;
+
 /** Raised for a config file that cannot be used; the message is Chinese and names the file and the field. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -91,7 +93,8 @@ export function parseConfig(text: string, source = '配置', baseDir = process.c
     throw new ConfigError(`${source} 不是有效的 JSON：${(error as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source} 顶层必须是一个 JSON 对象`);
-  const parsed = configSchema.safeParse(raw);
+  // zod's own messages in Chinese, so no English reaches a clerk's screen.
+  const parsed = configSchema.safeParse(raw, { error: ZH_ERRORS });
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)

@@ -15,6 +15,8 @@ export interface Route {
   slotId: string;
   token: RawTokenInfo;
   loggedIn: boolean;
+  /** The login died with a crashed host; calls that needed it fail MODULE_CRASHED until the next login. */
+  lostLogin?: boolean;
 }
 
 export function tokenIdOf(modulePath: string, t: RawTokenInfo): string {
@@ -34,7 +36,7 @@ export function pinStateOf(t: RawTokenInfo): PinState {
     finalTry,
     locked,
     toBeChanged: has(pkcs11js.CKF_USER_PIN_TO_BE_CHANGED),
-    ...(locked ? { retriesLeft: 0 } : finalTry ? { retriesLeft: 1 } : {}),
+    ...(locked ? { retriesLeft: 0 } : t.pinRetries !== undefined ? { retriesLeft: t.pinRetries } : finalTry ? { retriesLeft: 1 } : {}),
   };
 }
 
@@ -138,7 +140,11 @@ export class ModuleRuntime {
 
   /** A host died: its tokens are no longer logged in. */
   hostExited(host: TokenHost): void {
-    for (const route of this.routes.values()) if (route.host === host) route.loggedIn = false;
+    for (const route of this.routes.values()) {
+      if (route.host !== host) continue;
+      if (route.loggedIn) route.lostLogin = true;
+      route.loggedIn = false;
+    }
   }
 
   async stop(): Promise<void> {

@@ -133,6 +133,7 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
       try {
         await this.#onToken(tokenId, () => route.host.call({ op: 'login', slotId: route.slotId, pin }, TOKEN_LOGIN_TIMEOUT_MS));
         route.loggedIn = true;
+        route.lostLogin = false;
         await runtime.refreshToken(tokenId).catch(() => undefined);
       } catch (error) {
         await runtime.refreshToken(tokenId).catch(() => undefined);
@@ -158,13 +159,21 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
     this.#emitIfChanged();
   }
 
-  /** Raw signature with the certificate's private key (RSA PKCS#1 v1.5 over a DigestInfo, or DER ECDSA over a hash). */
+  /** Raw signature with the certificate's private key (RSA PKCS#1 v1.5 over a DigestInfo, DER ECDSA over a hash, DER SM2 over e). */
   async sign(certId: string, mechanism: SignMechanism, data: Buffer): Promise<Buffer> {
     const { token, cert } = await this.certificate(certId);
     const { route } = this.#route(token.id);
-    return this.#onToken(token.id, () =>
-      route.host.call<Buffer>({ op: 'sign', slotId: route.slotId, ckaId: cert.ckaId, certDer: cert.der, mechanism, data }),
-    );
+    const crashed = (): AssistantError => new AssistantError('MODULE_CRASHED', 'the token host restarted and the login was lost');
+    if (route.lostLogin) throw crashed();
+    try {
+      return await this.#onToken(token.id, () =>
+        route.host.call<Buffer>({ op: 'sign', slotId: route.slotId, ckaId: cert.ckaId, certDer: cert.der, mechanism, data }),
+      );
+    } catch (error) {
+      // Sent to a host that restarted after the login: its private objects are hidden, which is a crash, not a missing key.
+      if (route.lostLogin && AssistantError.is(error) && error.reason !== 'MODULE_CRASHED') throw crashed();
+      throw error;
+    }
   }
 
   /** The PKCS#11 call trace of every host since the last call (when tracing is on). */
@@ -229,7 +238,7 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
         ckaId: c.ckaId,
         label: c.label,
         der: c.der,
-        hasPrivateKey: c.hasPrivateKey ? true : raw.loggedIn ? false : null,
+        hasPrivateKey: c.hasPrivateKey ? true : raw.loggedIn || c.privateKeyKnown ? false : null,
         chainDer: all.filter((d) => d !== c.der),
       }));
     const result = { certs, data: raw.data, loggedIn: raw.loggedIn };
