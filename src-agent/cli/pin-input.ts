@@ -1,69 +1,94 @@
-import { UsageError } from './command.js';
+/** Reading a PIN in a terminal: from the TTY without echo, or one line a time from stdin. */
 
-type Stdin = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+type Input = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
 
-/** Longest PIN line read, in bytes (PKCS#11 PINs are short; default 256). */
-const MAX_PIN_BYTES = 256;
+/** Longest PIN accepted from a terminal or a pipe (default 64 bytes); more is cut off and zeroed. */
+export const MAX_PIN_INPUT_BYTES = 64;
 
 /**
- * Reads a PIN: one line from stdin with `--pin-stdin`, else typed at the TTY
- * without echo. Returns a Buffer the caller zeroes after use.
+ * Reads lines from a stream as Buffers (never strings, so the PIN can be
+ * zeroed). `next()` resolves with the next line without its newline, or null at
+ * end of input.
  */
-export async function readPin(stdin: Stdin, stderr: NodeJS.WritableStream, fromStdin: boolean, promptZh = '请输入 CA 密码（PIN）：'): Promise<Buffer> {
-  if (fromStdin) return readLine(stdin);
-  if (!stdin.isTTY || !stdin.setRawMode) throw new UsageError('没有终端可输入 PIN：请使用 --pin-stdin 从标准输入提供');
-  stderr.write(promptZh);
-  const pin = Buffer.alloc(MAX_PIN_BYTES);
-  let length = 0;
-  stdin.setRawMode(true);
-  stdin.resume();
-  try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      const onData = (chunk: Buffer): void => {
-        for (const byte of chunk) {
-          if (byte === 0x0d || byte === 0x0a) {
-            stdin.off('data', onData);
-            stderr.write('\n');
-            const out = Buffer.from(pin.subarray(0, length));
-            resolve(out);
-            return;
-          }
-          if (byte === 0x03) {
-            stdin.off('data', onData);
-            stderr.write('\n');
-            reject(new UsageError('已取消'));
-            return;
-          }
-          if (byte === 0x7f || byte === 0x08) length = Math.max(0, length - 1);
-          else if (length < MAX_PIN_BYTES) pin[length++] = byte;
+export function lineReader(input: NodeJS.ReadableStream): { next(): Promise<Buffer | null> } {
+  let pending = Buffer.alloc(0);
+  let ended = false;
+  const waiters: (() => void)[] = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
+  input.on('data', (chunk: Buffer | string) => {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const joined = Buffer.concat([pending, data]);
+    pending.fill(0);
+    if (typeof chunk !== 'string') chunk.fill(0);
+    pending = joined;
+    wake();
+  });
+  input.on('end', () => {
+    ended = true;
+    wake();
+  });
+  input.pause();
+  return {
+    async next() {
+      for (;;) {
+        const nl = pending.indexOf(0x0a);
+        if (nl >= 0 || ended) {
+          if (nl < 0 && pending.length === 0) return null;
+          const end = nl >= 0 ? nl : pending.length;
+          const cut = end > 0 && pending[end - 1] === 0x0d ? end - 1 : end;
+          const line = Buffer.from(pending.subarray(0, Math.min(cut, MAX_PIN_INPUT_BYTES)));
+          const rest = Buffer.from(pending.subarray(nl >= 0 ? nl + 1 : pending.length));
+          pending.fill(0);
+          pending = rest;
+          if (pending.length === 0) input.pause();
+          return line;
         }
-      };
-      stdin.on('data', onData);
-    });
-  } finally {
-    pin.fill(0);
-    stdin.setRawMode(false);
-    stdin.pause();
-  }
+        input.resume();
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
 }
 
-async function readLine(stdin: Stdin): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stdin) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    chunks.push(buf);
-    total += buf.length;
-    if (buf.includes(0x0a) || total > MAX_PIN_BYTES) break;
-  }
-  const all = Buffer.concat(chunks);
-  for (const c of chunks) c.fill(0);
-  const end = all.indexOf(0x0a);
-  let line = all.subarray(0, end === -1 ? all.length : end);
-  if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-  if (line.length === 0) throw new UsageError('标准输入中没有 PIN');
-  if (line.length > MAX_PIN_BYTES) throw new UsageError('PIN 过长');
-  const pin = Buffer.from(line);
-  all.fill(0);
-  return pin;
+/**
+ * Reads a PIN from a TTY in raw mode: nothing is echoed but a `*` per key;
+ * Backspace deletes, Enter ends, Ctrl-C or Esc cancels (null).
+ */
+export function readPinFromTty(input: Input, prompt: NodeJS.WritableStream, question: string): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const buf = Buffer.alloc(MAX_PIN_INPUT_BYTES);
+    let len = 0;
+    prompt.write(question);
+    input.setRawMode?.(true);
+    input.resume();
+    const finish = (ok: boolean): void => {
+      input.removeListener('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+      prompt.write('\n');
+      const pin = ok && len > 0 ? Buffer.from(buf.subarray(0, len)) : null;
+      buf.fill(0);
+      resolve(pin);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      for (const byte of data) {
+        if (byte === 0x0d || byte === 0x0a) return finish(true);
+        if (byte === 0x03 || byte === 0x1b || byte === 0x04) return finish(false);
+        if (byte === 0x7f || byte === 0x08) {
+          if (len > 0) {
+            buf[--len] = 0;
+            prompt.write('\b \b');
+          }
+        } else if (byte >= 0x20 && len < MAX_PIN_INPUT_BYTES) {
+          buf[len++] = byte;
+          prompt.write('*');
+        }
+      }
+      data.fill(0);
+    };
+    input.on('data', onData);
+  });
 }

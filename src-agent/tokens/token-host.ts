@@ -40,6 +40,8 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   #dispatching = false;
   #nextId = 1;
   #stopped = false;
+  /** The last child forked, ready or not. */
+  #spawned: ChildProcess | undefined;
   /** Times the host process was (re)started. */
   starts = 0;
 
@@ -64,8 +66,9 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const p of this.#queue.splice(0)) p.reject(new AssistantError('MODULE_FAILED', 'token host stopped'));
-    const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    // A host still starting (not yet said hello) must go too, or it outlives the agent.
+    const child = this.#child ?? this.#spawned;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -142,6 +145,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     const { file, execArgv } = childEntry(import.meta.url, 'host-main');
     const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
     const child = fork(file, [this.modulePath], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.#spawned = child;
     this.starts++;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -154,6 +158,11 @@ export class TokenHost extends TypedEmitter<HostEvents> {
       }, TOKEN_HOST_START_TIMEOUT_MS);
       child.once('message', (hello: HostHello) => {
         clearTimeout(timer);
+        if (this.#stopped) {
+          child.kill('SIGKILL');
+          reject(new AssistantError('MODULE_FAILED', 'token host stopped while starting'));
+          return;
+        }
         if (hello.ok) {
           this.#child = child;
           child.on('message', (reply: HostReply) => this.#onReply(reply));

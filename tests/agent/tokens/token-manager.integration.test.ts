@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
-import { addToken, removeToken, useFixtures } from '../../helpers/fixtures.js';
+import { TokenHost } from '../../../src-agent/tokens/token-host.js';
+import { addToken, fixtureEnv, removeToken, useFixtures } from '../../helpers/fixtures.js';
 import { startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
 
 const fx = await useFixtures();
@@ -198,6 +200,23 @@ describe('TokenManager on SoftHSM', () => {
       const error = await reasonOf(manager.login(purchaser.id, Buffer.from(pinOf('purchaser'))));
       expect(error.reason).toBe('TOKEN_REMOVED');
     });
+  });
+});
+
+describe('#stop', () => {
+  const hostChildren = (): string[] =>
+    execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('host-main'));
+
+  it('kills a token host that is still starting, so it cannot outlive the agent', async () => {
+    const before = hostChildren().length;
+    const host = new TokenHost(fx.pinGuardModule, { env: fixtureEnv(fx) });
+    const call = host.call({ op: 'info' }).catch((e: unknown) => e);
+    await host.stop(); // before the child said hello
+    expect(AssistantError.is(await call)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(hostChildren()).toHaveLength(before);
   });
 });
 
