@@ -1,8 +1,8 @@
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
-import { NoUi } from '../../api/no-ui.js';
 import { ScriptedUi } from '../../ui/scripted-ui.js';
+import { HeadlessUi, hasDesktop, openExternal, startHeadlessUi, type RunningHeadlessUi } from '../../ui/headless/index.js';
 import type { UiPort } from '../../ui/port.js';
 import { UsageError, EXIT_OK, type CliCommand } from '../command.js';
 
@@ -10,18 +10,18 @@ import { UsageError, EXIT_OK, type CliCommand } from '../command.js';
 export const command: CliCommand = {
   name: 'serve',
   summaryZh: '启动互认助手本地接口（WebSocket，仅监听 127.0.0.1）',
-  usage: '[--port N]',
+  usage: '[--port N] [--ui-port N] [--no-open]',
   options: {
     port: { type: 'string', descriptionZh: '监听端口（默认取配置 port，21518）' },
+    'ui-port': { type: 'string', descriptionZh: '助手界面（浏览器页面）的端口（默认随机）' },
+    'no-open': { type: 'flag', descriptionZh: '不自动在浏览器中打开助手界面' },
     'scripted-ui-pins': { type: 'string', descriptionZh: '仅测试用（需 CA_ASSISTANT_TEST=1）：依次作答的 PIN，逗号分隔；授权一律“仅此一次”' },
   },
   async run(ctx) {
     const portText = ctx.options.port;
-    let port = ctx.config.port;
-    if (typeof portText === 'string') {
-      port = Number(portText);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`端口无效：${portText}`);
-    }
+    const port = typeof portText === 'string' ? parsePort(portText) : ctx.config.port;
+    const uiPortText = ctx.options['ui-port'];
+    const uiPort = typeof uiPortText === 'string' ? parsePort(uiPortText) : 0;
     const scripted = ctx.options['scripted-ui-pins'];
     let ui: UiPort;
     if (typeof scripted === 'string') {
@@ -29,15 +29,21 @@ export const command: CliCommand = {
       const pins = scripted.split(',').filter((p) => p.length > 0);
       ui = new ScriptedUi().answerPins(...pins).answerConsents(...pins.map(() => 'once' as const));
     } else {
-      // The headless web UI and Electron windows plug in here once they exist.
-      ui = new NoUi(ctx.stderr);
-      ctx.stderr.write('注意：未找到 PIN 输入窗口，签名请求将被取消。Note: no PIN dialog available; signing requests will be cancelled.\n');
+      ui = new HeadlessUi();
     }
     const core = await ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
     let server: RunningServer | undefined = undefined;
     const runCheck = checkRunner(() => server?.trustedSeen() ?? []);
     server = await startServer({ core, ui, port, runCheck });
     ctx.stdout.write(`互认助手已启动，监听 ws://127.0.0.1:${server.port}/\nCA assistant listening on ws://127.0.0.1:${server.port}/\n`);
+    let headless: RunningHeadlessUi | undefined;
+    if (ui instanceof HeadlessUi) {
+      headless = await startHeadlessUi({ core, ui, server, port: uiPort });
+      ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
+      if (ctx.options['no-open'] !== true && hasDesktop()) {
+        if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
+      } else ctx.stdout.write('请在本机浏览器中打开上面的地址；PIN 输入框会在那里弹出。\n');
+    }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -48,7 +54,14 @@ export const command: CliCommand = {
       process.on('SIGTERM', stop);
     });
     ctx.stdout.write('正在关闭互认助手…… Shutting down…\n');
+    await headless?.close();
     await server.close();
     return EXIT_OK;
   },
 };
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`端口无效：${text}`);
+  return port;
+}

@@ -1,0 +1,177 @@
+/**
+ * What each bridge method does, independent of the transport: the headless
+ * HTTP bridge calls these, and Electron's main process can too.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunningServer } from '../../api/server.js';
+import { runChecks, writeReport } from '../../check/index.js';
+import { parseConfig } from '../../config.js';
+import { AssistantError } from '../../protocol/errors.js';
+import type { CheckReport } from '../../protocol/types.js';
+import type { AgentCore } from '../../service/agent-core.js';
+import type { TokenInfo } from '../../tokens/types.js';
+import { parseCertificate } from '../../pki/index.js';
+import type { BridgeMethodName, BridgeParams, BridgeResult, CertView, SettingsView, StatusView, TokenView } from '../bridge.js';
+import { commonName, type HeadlessUi } from './headless-ui.js';
+
+export type BridgeHandlers = { [M in BridgeMethodName]: (params: BridgeParams<M>) => Promise<BridgeResult<M>> };
+
+export interface BridgeServiceOptions {
+  core: AgentCore;
+  ui: HeadlessUi;
+  /** The WebSocket API, when it runs in this process. */
+  server: () => RunningServer | undefined;
+  /** Opens a folder in the desktop's file manager; resolves false when there is no desktop. */
+  openFolder: (dir: string) => Promise<boolean>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function tokenView(t: TokenInfo): TokenView {
+  const { minLength, maxLength, protectedAuthPath, countLow, finalTry, locked, retriesLeft } = t.pin;
+  return { id: t.id, label: t.label, manufacturer: t.manufacturer, serial: t.serial, loggedIn: t.loggedIn, pin: { minLength, maxLength, protectedAuthPath, countLow, finalTry, locked, ...(retriesLeft !== undefined ? { retriesLeft } : {}) } };
+}
+
+/** Builds the bridge handlers over the core, the API server and the headless UI port. */
+export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
+  const { core, ui } = options;
+  let running: Promise<CheckReport> | undefined;
+  let lastReport: CheckReport | undefined;
+
+  // What the config file says (what the next start uses), over what this run uses.
+  const settings = async (): Promise<SettingsView> => {
+    const file = core.config.configFile;
+    const saved = file ? ((JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) ?? {}) as Partial<SettingsView>) : {};
+    return {
+      pinCacheSeconds: typeof saved.pinCacheSeconds === 'number' ? saved.pinCacheSeconds : core.config.pinCacheSeconds,
+      port: typeof saved.port === 'number' ? saved.port : core.config.port,
+      modules: Array.isArray(saved.modules) ? saved.modules.map(String) : [...core.config.modules],
+      language: core.config.language,
+      configFile: file ?? null,
+    };
+  };
+
+  const check = async (): Promise<CheckReport> => {
+    const server = options.server();
+    const signal = AbortSignal.timeout(30 * 60_000);
+    const report = await runChecks({
+      core,
+      ...(server ? { browserSeen: () => server.trustedSeen(), port: server.port } : {}),
+      onLogin: (tokenId) => server?.policy.registerUserLogin(tokenId),
+      onProgress: (e) => ui.checkProgress({ id: e.id, index: e.index, total: e.total, ...(e.status ? { status: e.status } : {}), ...(e.titleZh ? { titleZh: e.titleZh } : {}) }),
+      pin: async (token) => {
+        const answer = await ui.askPin({ origin: null, token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial }, pin: token.pin, attempt: 1 }, signal);
+        if (answer.kind === 'pin') return answer.pin;
+        // A PIN-pad reader takes the PIN itself: an empty buffer asks C_Login without one.
+        return answer.kind === 'pin-pad' ? Buffer.alloc(0) : null;
+      },
+    });
+    lastReport = report;
+    return report;
+  };
+
+  return {
+    async getStatus(): Promise<StatusView> {
+      const server = options.server();
+      const tokens = core.tokens.tokens().map(tokenView);
+      const certs = (await core.certs.list().catch(() => [])).map((e) => ({ tokenId: e.token.tokenId, name: commonName(e.details.subject), kind: e.details.kind }));
+      return { agent: { listening: server !== undefined, port: server?.port ?? null }, tokens, certs, language: core.config.language };
+    },
+
+    async runCheck() {
+      running ??= check().finally(() => (running = undefined));
+      return running;
+    },
+
+    async answerPin({ id, kind, pin }) {
+      if (!ui.answerPin(id, kind, pin)) throw new AssistantError('BAD_REQUEST', 'no such PIN dialog');
+      return {};
+    },
+
+    async answerConsent({ id, answer }) {
+      if (!ui.answerConsent(id, answer)) throw new AssistantError('BAD_REQUEST', 'no such consent dialog');
+      return {};
+    },
+
+    async listCerts() {
+      const now = Date.now();
+      const labels = new Map(core.tokens.tokens().map((t) => [t.id, t.label]));
+      const certs: CertView[] = [];
+      for (const entry of await core.certs.list()) {
+        const d = entry.details;
+        const chain = core.certs.chain(entry, new Date(now));
+        let seal: CertView['seal'] = null;
+        if (d.kind === 'organization') {
+          const image = await core.certs.seal(entry).catch(() => null);
+          if (image) seal = { dataUrl: `data:${image.mime};base64,${image.data.toString('base64')}`, ...(image.widthMm ? { widthMm: image.widthMm } : {}), ...(image.heightMm ? { heightMm: image.heightMm } : {}) };
+        }
+        certs.push({
+          id: entry.token.id,
+          tokenId: entry.token.tokenId,
+          tokenLabel: labels.get(entry.token.tokenId) ?? '',
+          kind: d.kind,
+          name: commonName(d.subject),
+          subject: d.subject,
+          issuer: d.issuer,
+          serialNumber: d.serialNumber,
+          notBefore: d.notBefore,
+          notAfter: d.notAfter,
+          daysLeft: Math.floor((Date.parse(d.notAfter) - now) / DAY_MS),
+          keyUsage: d.keyUsage,
+          extKeyUsage: d.extKeyUsage,
+          keyAlgorithm: d.keyCurve ? `${d.keyAlgorithm} ${d.keyCurve}` : `${d.keyAlgorithm} ${d.keySize}`,
+          fingerprintSha256: d.fingerprintSha256,
+          hasPrivateKey: entry.token.hasPrivateKey !== false,
+          chain: { subjects: chain.chain.map((der) => subjectOfDer(der)), trusted: chain.trusted, problems: chain.problems.map((p) => ({ zh: p.zh, en: p.en })) },
+          seal,
+        });
+      }
+      return { certs };
+    },
+
+    async listOrigins() {
+      return { trusted: [...core.config.trustedOrigins], allowed: options.server()?.consents.origins() ?? [] };
+    },
+
+    async revokeOrigin({ origin }) {
+      const consents = options.server()?.consents;
+      consents?.revoke(origin);
+      return { allowed: consents?.origins() ?? [] };
+    },
+
+    getSettings: () => settings(),
+
+    async setSettings(params) {
+      const file = core.config.configFile;
+      if (!file) throw new AssistantError('BAD_REQUEST', 'no config file', { detailZh: '互认助手启动时未指定配置文件（--config），设置无法保存。' });
+      const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      const next = { ...raw, ...params };
+      // Validates the whole file the way the next start will read it (throws ConfigError in Chinese).
+      parseConfig(JSON.stringify(next), `配置文件 ${file}`);
+      const tmp = `${file}.tmp`;
+      await writeFile(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
+      await rename(tmp, file);
+      const restartNeeded = (params.port !== undefined && params.port !== core.config.port) || (params.modules !== undefined && params.modules.join('\n') !== core.config.modules.join('\n')) || (params.pinCacheSeconds !== undefined && params.pinCacheSeconds !== core.config.pinCacheSeconds);
+      // The language applies at once; the rest when the assistant restarts.
+      if (params.language) core.config.language = params.language;
+      return { ...(await settings()), saved: true, restartNeeded };
+    },
+
+    async exportReport() {
+      const report = lastReport ?? (await runChecks({ core }));
+      const dir = join(core.config.dataDir, 'reports', new Date().toISOString().replace(/[:.]/g, '-'));
+      const { json, html } = await writeReport(dir, { core, report });
+      const opened = await options.openFolder(dir);
+      return { dir, json, html, opened };
+    },
+  };
+}
+
+function subjectOfDer(der: Buffer): string {
+  try {
+    return commonName(parseCertificate(der).subject);
+  } catch {
+    return '?';
+  }
+}

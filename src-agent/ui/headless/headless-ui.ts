@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { DIALOG_TIMEOUT_MS } from '../../limits.js';
+import { logger } from '../../util/log.js';
+import { TypedEmitter } from '../../util/typed-emitter.js';
+import type { BridgeEventMap, BridgeEventName, ConsentDialogView, NoticeView, PinDialogView } from '../bridge.js';
+import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from '../port.js';
+
+const log = logger('headless-ui');
+
+type Events = { [E in BridgeEventName]: [BridgeEventMap[E]] };
+
+interface Pending<A> {
+  kind: 'pin' | 'consent';
+  view: PinDialogView | ConsentDialogView;
+  settle(answer: A, reason: 'answered' | 'cancelled' | 'timeout'): void;
+}
+
+/** The host of an origin for display (`mall.example.gov.cn`), or the origin itself when unparsable. */
+export function hostOf(origin: string | null): string | null {
+  if (origin === null) return null;
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
+}
+
+/** CN of an RFC 4514 subject (`CN=…, O=…`), or the whole subject. */
+export function commonName(subject: string): string {
+  return /(?:^|,\s*)CN=((?:\\,|[^,])+)/.exec(subject)?.[1]?.replace(/\\,/g, ',') ?? subject;
+}
+
+/**
+ * The UI port behind the headless web UI: each PIN or consent request becomes
+ * a pending dialog, pushed to the pages as an event and answered through the
+ * bridge. A request ends when answered, when its signal aborts, or after
+ * `dialogTimeoutMs` (cancel / deny). Notices become `notice` events.
+ */
+export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
+  readonly #pending = new Map<string, Pending<PinAnswer> | Pending<ConsentAnswer>>();
+
+  constructor(private readonly options: { dialogTimeoutMs?: number } = {}) {
+    super();
+  }
+
+  /** Dialogs open right now, oldest first (replayed to pages that connect). */
+  pending(): { kind: 'pin' | 'consent'; view: PinDialogView | ConsentDialogView }[] {
+    return [...this.#pending.values()].map(({ kind, view }) => ({ kind, view }));
+  }
+
+  askPin(request: PinRequest, signal?: AbortSignal): Promise<PinAnswer> {
+    const view: PinDialogView = {
+      id: randomUUID(),
+      origin: request.origin,
+      host: hostOf(request.origin),
+      token: { id: request.token.id, label: request.token.label, serial: request.token.serial },
+      pin: { ...request.pin },
+      attempt: request.attempt,
+      ...(request.cert ? { cert: { ...request.cert, name: commonName(request.cert.subject) } } : {}),
+      ...(request.documentName !== undefined ? { documentName: request.documentName } : {}),
+      ...(request.lastError ? { lastError: request.lastError } : {}),
+    };
+    return this.#open<PinAnswer>('pin', view, { kind: 'cancel' }, signal);
+  }
+
+  askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
+    const view: ConsentDialogView = { id: randomUUID(), origin: request.origin, host: hostOf(request.origin) ?? request.origin, method: request.method };
+    return this.#open<ConsentAnswer>('consent', view, 'deny', signal);
+  }
+
+  notify(notice: Notice): void {
+    const time = new Date().toISOString();
+    const view: NoticeView =
+      notice.kind === 'signed'
+        ? { kind: 'signed', origin: notice.origin, host: hostOf(notice.origin), certName: commonName(notice.certSubject), time: notice.time || time, ...(notice.documentName !== undefined ? { documentName: notice.documentName } : {}) }
+        : { kind: 'info', origin: null, host: null, textZh: notice.textZh, time, ...(notice.textEn !== undefined ? { textEn: notice.textEn } : {}) };
+    this.emit('notice', view);
+  }
+
+  /**
+   * Answers a PIN dialog. `pin` holds the UTF-8 bytes; they are copied into a
+   * Buffer (zeroed by the agent after login) and the array is zeroed here.
+   * Returns false when no such dialog is open.
+   */
+  answerPin(id: string, kind: 'pin' | 'pin-pad' | 'cancel', pin?: number[]): boolean {
+    const pending = this.#pending.get(id);
+    if (!pending || pending.kind !== 'pin') {
+      pin?.fill(0);
+      return false;
+    }
+    let answer: PinAnswer;
+    if (kind === 'pin') {
+      answer = { kind: 'pin', pin: Buffer.from(pin ?? []) };
+      pin?.fill(0);
+    } else answer = { kind };
+    (pending as Pending<PinAnswer>).settle(answer, 'answered');
+    return true;
+  }
+
+  answerConsent(id: string, answer: ConsentAnswer): boolean {
+    const pending = this.#pending.get(id);
+    if (!pending || pending.kind !== 'consent') return false;
+    (pending as Pending<ConsentAnswer>).settle(answer, 'answered');
+    return true;
+  }
+
+  /** Emits a token change to the pages (wired by the headless server). */
+  tokensChanged(payload: BridgeEventMap['tokensChanged']): void {
+    this.emit('tokensChanged', payload);
+  }
+
+  /** Emits 环境检测 progress to the pages. */
+  checkProgress(payload: BridgeEventMap['checkProgress']): void {
+    this.emit('checkProgress', payload);
+  }
+
+  /** Cancels every open dialog (shutdown). */
+  cancelAll(): void {
+    for (const id of [...this.#pending.keys()]) {
+      const p = this.#pending.get(id);
+      if (p?.kind === 'pin') (p as Pending<PinAnswer>).settle({ kind: 'cancel' }, 'cancelled');
+      else (p as Pending<ConsentAnswer> | undefined)?.settle('deny', 'cancelled');
+    }
+  }
+
+  #open<A extends PinAnswer | ConsentAnswer>(kind: 'pin' | 'consent', view: PinDialogView | ConsentDialogView, fallback: A, signal?: AbortSignal): Promise<A> {
+    return new Promise<A>((resolve) => {
+      const timer = setTimeout(() => settle(fallback, 'timeout'), this.options.dialogTimeoutMs ?? DIALOG_TIMEOUT_MS);
+      timer.unref();
+      const onAbort = (): void => settle(fallback, 'cancelled');
+      const settle = (answer: A, reason: 'answered' | 'cancelled' | 'timeout'): void => {
+        if (!this.#pending.delete(view.id)) {
+          if (typeof answer === 'object' && answer.kind === 'pin') answer.pin.fill(0);
+          return;
+        }
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        log.info('dialog closed', { kind, id: view.id, reason });
+        this.emit('requestClosed', { id: view.id, reason });
+        resolve(answer);
+      };
+      this.#pending.set(view.id, { kind, view, settle } as Pending<A> as Pending<PinAnswer> | Pending<ConsentAnswer>);
+      if (signal?.aborted) return settle(fallback, 'cancelled');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      log.info('dialog opened', { kind, id: view.id, origin: view.origin });
+      if (kind === 'pin') this.emit('pinRequest', view as PinDialogView);
+      else this.emit('consentRequest', view as ConsentDialogView);
+    });
+  }
+}

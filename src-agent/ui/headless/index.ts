@@ -1,0 +1,8 @@
+/** The headless web UI (pages served by the agent itself where Electron is absent). */
+export { startHeadlessUi, MAX_BRIDGE_BODY_BYTES, MAX_EVENT_STREAMS, UI_COOKIE } from './server.js';
+export type { HeadlessUiOptions, RunningHeadlessUi } from './server.js';
+export { HeadlessUi, hostOf, commonName } from './headless-ui.js';
+export { bridgeHandlers, tokenView } from './bridge-service.js';
+export type { BridgeHandlers, BridgeServiceOptions } from './bridge-service.js';
+export { bridgeClientSource } from './client-script.js';
+export { hasDesktop, openExternal } from './open-external.js';

@@ -1,0 +1,231 @@
+/**
+ * The headless UI: the src-renderer pages served on loopback, for machines
+ * without Electron. Entry is `http://127.0.0.1:<port>/ui/<secret>`: the
+ * per-run secret (32 random bytes, base64url) is exchanged for an HttpOnly
+ * SameSite=Strict cookie, and every other request needs that cookie (or the
+ * `X-Assistant-Secret` header), a loopback Host, and, for the bridge, an
+ * `Origin` or `Sec-Fetch-Site` saying the request comes from the UI itself.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isLoopbackHost } from '../../api/origin-policy.js';
+import type { RunningServer } from '../../api/server.js';
+import { REASONS, toAssistantError } from '../../protocol/errors.js';
+import type { AgentCore } from '../../service/agent-core.js';
+import { logger } from '../../util/log.js';
+import { BRIDGE_EVENTS, BRIDGE_METHODS, type BridgeMethodName } from '../bridge.js';
+import { bridgeHandlers, tokenView, type BridgeHandlers } from './bridge-service.js';
+import { bridgeClientSource } from './client-script.js';
+import { HeadlessUi } from './headless-ui.js';
+import { openExternal } from './open-external.js';
+
+const log = logger('headless');
+
+/** Largest bridge request body, bytes (default 16 KiB). */
+export const MAX_BRIDGE_BODY_BYTES = 16 * 1024;
+/** Open event streams allowed at once (default 8 windows/tabs). */
+export const MAX_EVENT_STREAMS = 8;
+/** Name of the session cookie. */
+export const UI_COOKIE = 'ca_assistant_ui';
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const SECURITY_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export interface HeadlessUiOptions {
+  core: AgentCore;
+  /** The UI port to serve (default: a new HeadlessUi). Give the same one to startServer. */
+  ui?: HeadlessUi;
+  /** The WebSocket API in this process (or a getter, when it starts after the UI). */
+  server?: RunningServer | (() => RunningServer | undefined);
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+  /** Opens folders for 诊断 (default: the desktop's opener, when there is a desktop). */
+  openFolder?: (dir: string) => Promise<boolean>;
+}
+
+export interface RunningHeadlessUi {
+  ui: HeadlessUi;
+  port: number;
+  /** The entry URL with the secret: print it, open it, never log it elsewhere. */
+  url: string;
+  /** Own origin, `http://127.0.0.1:<port>`. */
+  origin: string;
+  handlers: BridgeHandlers;
+  close(): Promise<void>;
+}
+
+/** Where the pages are: next to the sources, or next to the build. */
+function rendererDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [join(here, '..', '..', '..', 'src-renderer'), join(here, '..', '..', '..', '..', 'src-renderer')];
+  return candidates.find((dir) => existsSync(join(dir, 'main.html'))) ?? candidates[0]!;
+}
+
+function cookieValue(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === UI_COOKIE) return rest.join('=');
+  }
+  return undefined;
+}
+
+/** Starts the headless UI on loopback. */
+export async function startHeadlessUi(options: HeadlessUiOptions): Promise<RunningHeadlessUi> {
+  const { core } = options;
+  const ui = options.ui ?? new HeadlessUi();
+  const getServer = typeof options.server === 'function' ? options.server : () => options.server as RunningServer | undefined;
+  const secret = randomBytes(32).toString('base64url');
+  const secretBuf = Buffer.from(secret);
+  const dir = rendererDir();
+  const handlers = bridgeHandlers({ core, ui, server: getServer, openFolder: options.openFolder ?? openExternal });
+  const streams = new Set<ServerResponse>();
+  let port = 0;
+
+  const hasSecret = (req: IncomingMessage): boolean => {
+    const given = cookieValue(req) ?? (typeof req.headers['x-assistant-secret'] === 'string' ? req.headers['x-assistant-secret'] : undefined);
+    if (!given) return false;
+    const buf = Buffer.from(given);
+    return buf.length === secretBuf.length && timingSafeEqual(buf, secretBuf);
+  };
+  const ownOrigin = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (typeof origin === 'string') return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    return req.headers['sec-fetch-site'] === 'same-origin';
+  };
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...extra });
+    res.end(body);
+  };
+  const forbid = (res: ServerResponse, why: string): void => {
+    log.warn('headless UI request refused', { why });
+    send(res, 403, 'text/plain; charset=utf-8', '拒绝访问：请使用互认助手启动时给出的地址打开。Forbidden: open the address the assistant printed.\n');
+  };
+
+  const broadcast = (event: string, payload: unknown): void => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const res of streams) res.write(frame);
+  };
+  const offs = BRIDGE_EVENTS.map((event) => ui.on(event, (payload) => broadcast(event, payload)));
+  offs.push(core.tokens.on('changed', (tokens) => ui.tokensChanged({ tokens: tokens.map(tokenView) })));
+
+  async function handleBridge(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (!Object.hasOwn(BRIDGE_METHODS, name)) return send(res, 404, 'application/json', JSON.stringify({ reason: 'BAD_REQUEST', message: 'unknown method' }));
+    const method = name as BridgeMethodName;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BRIDGE_BODY_BYTES) {
+        for (const c of chunks) c.fill(0);
+        return send(res, 413, 'application/json', JSON.stringify({ reason: 'BAD_REQUEST', message: 'body too large' }));
+      }
+      chunks.push(chunk);
+    }
+    const body = Buffer.concat(chunks);
+    for (const c of chunks) c.fill(0);
+    try {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(body.toString('utf8') || '{}');
+      } finally {
+        body.fill(0);
+      }
+      const parsed = BRIDGE_METHODS[method].params.safeParse(raw);
+      if (!parsed.success) return send(res, 400, 'application/json', JSON.stringify({ reason: 'BAD_REQUEST', message: 'bad params', messageZh: REASONS.BAD_REQUEST.zh }));
+      const handler = handlers[method] as (params: unknown) => Promise<unknown>;
+      const result = await handler(parsed.data);
+      send(res, 200, 'application/json', JSON.stringify({ result }));
+    } catch (error) {
+      const e = toAssistantError(error);
+      // Never the request body (it may hold a PIN); the reason and our own message only.
+      log.info('bridge call failed', { method, reason: e.reason });
+      const messageZh = e.details.detailZh ?? (error instanceof Error && error.name === 'ConfigError' ? error.message : REASONS[e.reason].zh);
+      send(res, 400, 'application/json', JSON.stringify({ reason: e.reason, message: REASONS[e.reason].en, messageZh }));
+    }
+  }
+
+  function openStream(res: ServerResponse): void {
+    if (streams.size >= MAX_EVENT_STREAMS) return send(res, 503, 'text/plain; charset=utf-8', 'too many windows\n');
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write(': ok\n\n');
+    streams.add(res);
+    for (const { kind, view } of ui.pending()) res.write(`event: ${kind === 'pin' ? 'pinRequest' : 'consentRequest'}\ndata: ${JSON.stringify(view)}\n\n`);
+    res.on('close', () => streams.delete(res));
+  }
+
+  async function serveFile(res: ServerResponse, path: string): Promise<void> {
+    if (path === '/headless-bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, bridgeClientSource());
+    const file = normalize(join(dir, path === '/' ? 'main.html' : path));
+    if (!file.startsWith(dir + sep) || !CONTENT_TYPES[extname(file)]) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    try {
+      const body = await readFile(file);
+      // Pages mark where a bridge goes; here it is the generated HTTP client (Electron's preload needs none).
+      const out = extname(file) === '.html' ? body.toString('utf8').replace('<!--bridge-->', '<script type="module" src="/headless-bridge.js"></script>') : body;
+      send(res, 200, CONTENT_TYPES[extname(file)]!, out);
+    } catch {
+      send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    }
+  }
+
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!isLoopbackHost(req.headers.host, port)) return forbid(res, 'foreign Host');
+    if (req.method === 'GET' && url.pathname.startsWith('/ui/')) {
+      const given = Buffer.from(url.pathname.slice(4));
+      if (given.length !== secretBuf.length || !timingSafeEqual(given, secretBuf)) return forbid(res, 'wrong entry secret');
+      // Swap the secret in the address bar for a cookie the pages cannot read.
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/main.html', 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
+      return res.end();
+    }
+    if (!hasSecret(req)) return forbid(res, 'no secret');
+    if (url.pathname.startsWith('/bridge/')) {
+      if (!ownOrigin(req)) return forbid(res, 'foreign origin');
+      if (url.pathname === '/bridge/events' && req.method === 'GET') return openStream(res);
+      if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only\n');
+      return void handleBridge(req, res, url.pathname.slice('/bridge/'.length));
+    }
+    if (req.method !== 'GET') return send(res, 405, 'text/plain; charset=utf-8', 'GET only\n');
+    if (req.headers['sec-fetch-site'] === 'cross-site') return forbid(res, 'cross-site page load');
+    void serveFile(res, url.pathname);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  log.info('headless UI listening', { port });
+
+  let closing: Promise<void> | undefined;
+  return {
+    ui,
+    port,
+    origin,
+    url: `${origin}/ui/${secret}`,
+    handlers,
+    close: () =>
+      (closing ??= (async () => {
+        for (const off of offs) off();
+        ui.cancelAll();
+        for (const res of streams) res.end();
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      })()),
+  };
+}

@@ -1,0 +1,150 @@
+// @ts-check
+/** Every UI string, zh-CN first, English second. `t(key, vars)` fills {name} placeholders. */
+const STRINGS = {
+  appName: ['互认助手', 'CA Assistant'],
+  tabCheck: ['环境检测', 'Environment check'],
+  tabCerts: ['证书', 'Certificates'],
+  tabOrigins: ['授权网站', 'Allowed sites'],
+  tabSettings: ['设置', 'Settings'],
+  tabDiag: ['诊断', 'Diagnostics'],
+  stKey: ['CA 锁', 'Key'],
+  stKeyNone: ['未插入', 'not inserted'],
+  stKeyCount: ['已插入 {n} 个', '{n} inserted'],
+  stCert: ['证书', 'Certificate'],
+  stCertNone: ['无', 'none'],
+  stLogin: ['登录', 'Login'],
+  stLoggedIn: ['已登录', 'logged in'],
+  stLoggedOut: ['未登录', 'not logged in'],
+  stAgent: ['本地服务', 'Local service'],
+  stListening: ['运行中（端口 {port}）', 'running (port {port})'],
+  stStopped: ['未运行', 'not running'],
+  checkIntro: ['插入 CA 锁后点击“开始检测”，按提示输入 CA 锁 PIN 码。检测通过后请保持互认助手运行，再到商城页面签章。', 'Insert the key, click "Start check" and type the PIN when asked. Keep the assistant running, then sign in the mall.'],
+  checkStart: ['开始检测', 'Start check'],
+  checkAgain: ['重新检测', 'Check again'],
+  checkRunning: ['正在检测：{title}', 'Checking: {title}'],
+  checkRunningShort: ['正在检测…', 'Checking…'],
+  checkSummary: ['检测完成：{ok} 项通过，{warn} 项提醒，{fail} 项失败，{skipped} 项跳过', 'Done: {ok} passed, {warn} warnings, {fail} failed, {skipped} skipped'],
+  checkAllOk: ['全部通过，可以到商城页面签章。', 'All good: you can sign in the mall now.'],
+  checkHasFail: ['有检测项未通过，请按每项下方的提示处理后点击“重新检测”。', 'Some checks failed: follow the advice under each, then check again.'],
+  checkFailed: ['检测未能完成：{msg}', 'The check could not finish: {msg}'],
+  checkPassedList: ['已通过的 {n} 项（点击展开）', '{n} passed checks (click to show)'],
+  remedy: ['处理方法：', 'What to do: '],
+  statusOk: ['通过', 'OK'],
+  statusWarn: ['提醒', 'Warning'],
+  statusFail: ['失败', 'Failed'],
+  statusSkipped: ['跳过', 'Skipped'],
+  certsNone: ['没有找到证书。请插入 CA 锁；已插入时请到“环境检测”查看原因。', 'No certificates. Insert the key, or run the environment check.'],
+  certsLoading: ['正在读取证书…', 'Reading certificates…'],
+  kindOrganization: ['单位证书', 'Organization'],
+  kindPersonal: ['个人证书', 'Personal'],
+  kindUnknown: ['证书', 'Certificate'],
+  certToken: ['所在 CA 锁', 'On key'],
+  certSubject: ['主题', 'Subject'],
+  certIssuer: ['颁发者', 'Issuer'],
+  certValidity: ['有效期', 'Validity'],
+  certDaysLeft: ['还剩 {n} 天', '{n} days left'],
+  certExpired: ['已过期 {n} 天', 'expired {n} days ago'],
+  certKeyUsage: ['密钥用法', 'Key usage'],
+  certAlgorithm: ['密钥算法', 'Key algorithm'],
+  certSerial: ['序列号', 'Serial number'],
+  certChain: ['证书链', 'Chain'],
+  certChainTrusted: ['可信', 'trusted'],
+  certChainUntrusted: ['不可信', 'not trusted'],
+  certFingerprint: ['SHA-256 指纹', 'SHA-256 fingerprint'],
+  certNoKey: ['CA 锁中没有该证书的私钥，无法用它签章', 'No private key: cannot sign with it'],
+  certSeal: ['印章图片', 'Seal image'],
+  certNoSeal: ['CA 锁中没有印章图片', 'No seal image on the key'],
+  originsTrusted: ['可信网站（由单位配置，不能在此修改）', 'Trusted sites (set by your organization)'],
+  originsTrustedNone: ['没有配置可信网站', 'No trusted sites configured'],
+  originsAllowed: ['您允许过的网站', 'Sites you allowed'],
+  originsAllowedNone: ['您还没有“始终允许”过任何网站', 'You have not allowed any site permanently'],
+  originsRevoke: ['撤销授权', 'Revoke'],
+  originsRevoked: ['已撤销 {origin} 的授权', 'Revoked {origin}'],
+  setPinCache: ['PIN 缓存时间（分钟）', 'PIN cache time (minutes)'],
+  setPinCacheHint: ['环境检测登录后，多长时间不签章就自动退出登录', 'How long a check login lasts without signing'],
+  setPort: ['本地服务端口', 'Local service port'],
+  setPortHint: ['商城页面连接的端口，默认 21518；不清楚时请勿修改', 'The port mall pages connect to (default 21518)'],
+  setModules: ['额外的驱动程序（每行一个 PKCS#11 库路径）', 'Extra drivers (one PKCS#11 library path per line)'],
+  setLanguage: ['界面语言', 'Language'],
+  setSave: ['保存设置', 'Save settings'],
+  setSaved: ['设置已保存。', 'Settings saved.'],
+  setRestart: ['端口、驱动和 PIN 缓存时间在互认助手重新启动后生效。', 'Port, drivers and PIN cache apply after a restart.'],
+  setNoFile: ['互认助手启动时未指定配置文件，设置只能查看，不能保存。', 'No config file: settings are read-only.'],
+  diagIntro: ['遇到问题时，导出诊断报告发给客服。报告不含 PIN 码。', 'When something goes wrong, export the report for support. It never contains your PIN.'],
+  diagExport: ['导出诊断报告', 'Export support report'],
+  diagExporting: ['正在生成报告…', 'Writing the report…'],
+  diagDone: ['报告已保存到：', 'Report saved to:'],
+  diagOpened: ['已打开所在文件夹。', 'The folder has been opened.'],
+  diagNotOpened: ['请打开此文件夹，把其中的 report.html 发给客服。', 'Open this folder and send report.html to support.'],
+  pinTitle: ['输入 CA 锁 PIN 码', 'Enter the key PIN'],
+  pinAsksSite: ['此网站请求用您的 CA 锁签名：', 'This site asks to sign with your key:'],
+  pinAsksSelf: ['环境检测需要验证 PIN 码', 'The environment check needs your PIN'],
+  pinToken: ['CA 锁', 'Key'],
+  pinCert: ['证书', 'Certificate'],
+  pinDoc: ['网站声明的文件名', 'File name (as the site claims)'],
+  pinDocNote: ['由网站提供，互认助手无法核实', 'given by the site; the assistant cannot verify it'],
+  pinLabel: ['PIN 码', 'PIN'],
+  pinLength: ['{min}–{max} 位', '{min}–{max} characters'],
+  pinTooShort: ['PIN 码至少 {min} 位', 'The PIN has at least {min} characters'],
+  pinWrong: ['PIN 码错误，请重新输入。', 'Wrong PIN, try again.'],
+  pinWrongLen: ['PIN 码长度不对，请重新输入。', 'Wrong PIN length, try again.'],
+  pinRetries: ['还剩 {n} 次机会', '{n} tries left'],
+  pinCountLow: ['剩余次数已不多', 'Few tries left'],
+  pinFinal: ['最后一次机会！再输错一次，CA 锁将被锁定。不确定 PIN 码时请点“取消”，联系发证机构。', 'Final try! One more wrong PIN locks the key. If unsure, cancel and contact your CA.'],
+  pinLockedTitle: ['PIN 已锁定', 'PIN locked'],
+  pinLockedText: ['为保护 CA 锁，互认助手不会再尝试。请携带 CA 锁到发证机构（CA 服务网点）解锁后再签章。', 'The assistant will not try again. Take the key to your certificate authority to unlock it.'],
+  pinPadText: ['请在读卡器的密码键盘上输入 PIN 码，然后按读卡器上的确认键。', 'Type the PIN on the reader’s keypad and confirm there.'],
+  pinPadStart: ['开始输入', 'Start'],
+  pinVerifying: ['正在验证 PIN 码…', 'Checking the PIN…'],
+  ok: ['确定', 'OK'],
+  cancel: ['取消', 'Cancel'],
+  close: ['关闭', 'Close'],
+  consentTitle: ['网站请求使用 CA 锁', 'A site wants to use your key'],
+  consentText: ['此网站不在单位配置的可信网站中。只有您确认是正在使用的商城网站时才允许。', 'This site is not on your organization’s trusted list. Allow it only if it is the mall you are using.'],
+  consentOnce: ['仅此一次', 'Only this time'],
+  consentAlways: ['始终允许', 'Always allow'],
+  consentDeny: ['拒绝', 'Deny'],
+  noticeSigned: ['已签名', 'Signed'],
+  noticeSite: ['网站', 'Site'],
+  noticeDoc: ['文件', 'Document'],
+  errorPrefix: ['出错了：', 'Error: '],
+};
+
+/** @type {'zh-CN' | 'en'} */
+let lang = 'zh-CN';
+
+/** @param {'zh-CN' | 'en'} next */
+export function setLang(next) {
+  lang = next;
+  document.documentElement.lang = next;
+}
+export function getLang() {
+  return lang;
+}
+
+/**
+ * @param {keyof typeof STRINGS} key
+ * @param {Record<string, string | number>} [vars]
+ */
+export function t(key, vars = {}) {
+  const pair = STRINGS[key];
+  const text = pair ? pair[lang === 'en' ? 1 : 0] : key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+/** Picks the zh or en field of a record (`detailZh` / `detailEn`), falling back to Chinese. */
+export function pick(zh, en) {
+  return lang === 'en' && en ? en : zh;
+}
+
+/** Creates an element: `h('div', {class: 'x'}, 'text', child)`. Text is always set as text, never HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === undefined || v === null) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}

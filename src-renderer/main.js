@@ -1,0 +1,203 @@
+// @ts-check
+/** The main window: status header and the 环境检测 / 证书 / 授权网站 / 设置 / 诊断 tabs. */
+import { mountDialogs } from './dialogs.js';
+import { getLang, h, pick, setLang, t } from './i18n.js';
+
+/** @type {import('../src-agent/ui/bridge.js').AssistantBridge} */
+const assistant = /** @type {any} */ (window).assistant;
+const TABS = /** @type {const} */ (['check', 'certs', 'origins', 'settings', 'diag']);
+const TAB_LABEL = { check: 'tabCheck', certs: 'tabCerts', origins: 'tabOrigins', settings: 'tabSettings', diag: 'tabDiag' };
+const STATUS_ICON = { ok: '✓', warn: '!', fail: '✗', skipped: '–' };
+const STATUS_LABEL = { ok: 'statusOk', warn: 'statusWarn', fail: 'statusFail', skipped: 'statusSkipped' };
+
+const panel = /** @type {HTMLElement} */ (document.getElementById('panel'));
+let tab = /** @type {(typeof TABS)[number]} */ ('check');
+/** 环境检测 state survives tab switches. */
+const check = { running: false, ran: false, progress: /** @type {any} */ (null), report: /** @type {any} */ (null), error: '' };
+let status = await assistant.getStatus();
+setLang(status.language);
+
+const errorText = (e) => `${t('errorPrefix')}${(getLang() === 'en' ? e.message : e.messageZh) || e.message}`;
+
+function renderStatus() {
+  const tokens = status.tokens;
+  const loggedIn = tokens.some((tk) => tk.loggedIn);
+  // The certificate the clerk is about to use: on a logged-in key first, a 单位证书 before a personal one.
+  const live = new Set(tokens.filter((tk) => tk.loggedIn).map((tk) => tk.id));
+  const rank = (c) => (live.has(c.tokenId) ? 0 : 2) + (c.kind === 'organization' ? 0 : 1);
+  const cert = [...status.certs].sort((a, b) => rank(a) - rank(b))[0];
+  const item = (label, value, ok) => h('li', { class: ok ? 'ok' : 'off' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
+  document.getElementById('status')?.replaceChildren(
+    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0].label : t('stKeyCount', { n: tokens.length }), tokens.length > 0),
+    item(t('stCert'), cert ? cert.name : t('stCertNone'), Boolean(cert)),
+    item(t('stLogin'), loggedIn ? t('stLoggedIn') : t('stLoggedOut'), loggedIn),
+    item(t('stAgent'), status.agent.listening ? t('stListening', { port: status.agent.port ?? '' }) : t('stStopped'), status.agent.listening),
+  );
+  const name = document.getElementById('app-name');
+  if (name) name.textContent = t('appName');
+  document.title = t('appName');
+}
+
+function renderTabs() {
+  document.getElementById('tabs')?.replaceChildren(...TABS.map((id) => h('button', { role: 'tab', id: `tab-${id}`, 'aria-selected': String(id === tab), class: id === tab ? 'active' : '', onclick: () => { tab = id; render(); } }, t(TAB_LABEL[id]))));
+}
+
+function checkPanel() {
+  const button = h('button', { class: 'primary big', id: 'run-check', disabled: check.running, onclick: () => void runCheck() }, check.ran ? t('checkAgain') : t('checkStart'));
+  const parts = [h('p', { class: 'intro' }, t('checkIntro')), button];
+  if (check.running) {
+    const p = check.progress;
+    parts.push(h('div', { class: 'progress', role: 'status' },
+      h('progress', { max: p?.total ?? 1, value: p ? p.index + (p.status ? 1 : 0) : 0 }),
+      h('span', {}, p?.titleZh ? t('checkRunning', { title: p.titleZh }) : t('checkRunningShort'))));
+  }
+  if (check.error) parts.push(h('div', { class: 'alert danger' }, check.error));
+  if (check.report) {
+    const r = check.report;
+    parts.push(h('div', { class: `summary ${r.summary.fail > 0 ? 'bad' : 'good'}`, id: 'check-summary' }, h('strong', {}, t('checkSummary', r.summary)), h('div', {}, r.summary.fail > 0 ? t('checkHasFail') : t('checkAllOk'))));
+    // What needs the clerk's attention first; the passed checks folded below.
+    const row = (c) => h('li', { class: `result ${c.status}`, 'data-id': c.id },
+      h('span', { class: 'icon', title: t(STATUS_LABEL[c.status]), 'aria-label': t(STATUS_LABEL[c.status]) }, STATUS_ICON[c.status]),
+      h('div', { class: 'body' },
+        h('div', { class: 'title' }, pick(c.titleZh, c.titleEn)),
+        h('div', { class: 'detail' }, pick(c.detailZh, c.detailEn)),
+        (c.status === 'fail' || c.status === 'warn') && c.remedyZh ? h('div', { class: 'remedy' }, h('strong', {}, t('remedy')), pick(c.remedyZh, c.remedyEn)) : null));
+    const order = { fail: 0, warn: 1, skipped: 2 };
+    const attention = r.checks.filter((c) => c.status !== 'ok').sort((a, b) => order[a.status] - order[b.status]);
+    const passed = r.checks.filter((c) => c.status === 'ok');
+    parts.push(h('div', { id: 'check-results' },
+      attention.length ? h('ol', { class: 'results' }, attention.map(row)) : null,
+      passed.length ? h('details', { class: 'passed', open: attention.length === 0 }, h('summary', {}, t('checkPassedList', { n: passed.length })), h('ol', { class: 'results' }, passed.map(row))) : null));
+  }
+  return parts;
+}
+
+async function runCheck() {
+  check.running = true;
+  check.ran = true;
+  check.report = null;
+  check.error = '';
+  check.progress = null;
+  render();
+  try {
+    check.report = await assistant.runCheck({});
+  } catch (e) {
+    check.error = t('checkFailed', { msg: errorText(e) });
+  }
+  check.running = false;
+  status = await assistant.getStatus().catch(() => status);
+  render();
+}
+
+async function certsPanel() {
+  const { certs } = await assistant.listCerts({});
+  if (certs.length === 0) return [h('p', { class: 'empty' }, t('certsNone'))];
+  return certs.map((c) => {
+    const kind = t(c.kind === 'organization' ? 'kindOrganization' : c.kind === 'personal' ? 'kindPersonal' : 'kindUnknown');
+    const days = c.daysLeft >= 0 ? t('certDaysLeft', { n: c.daysLeft }) : t('certExpired', { n: -c.daysLeft });
+    const row = (label, ...value) => [h('dt', {}, label), h('dd', {}, ...value)];
+    return h('article', { class: 'cert', 'data-cert': c.id, 'data-token-label': c.tokenLabel },
+      h('div', { class: 'cert-main' },
+        h('h2', {}, c.name, h('span', { class: `badge ${c.kind}` }, kind)),
+        c.hasPrivateKey ? null : h('div', { class: 'alert warn' }, t('certNoKey')),
+        h('dl', { class: 'facts' },
+          row(t('certToken'), c.tokenLabel),
+          row(t('certSubject'), c.subject),
+          row(t('certIssuer'), c.issuer),
+          row(t('certValidity'), `${c.notBefore.slice(0, 10)} — ${c.notAfter.slice(0, 10)} `, h('span', { class: c.daysLeft < 0 ? 'tag bad' : c.daysLeft < 30 ? 'tag warn' : 'tag good' }, days)),
+          row(t('certKeyUsage'), c.keyUsage.join(', ') || '—'),
+          row(t('certAlgorithm'), c.keyAlgorithm),
+          row(t('certChain'), h('span', { class: c.chain.trusted ? 'tag good' : 'tag bad' }, c.chain.trusted ? t('certChainTrusted') : t('certChainUntrusted')), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
+          row(t('certSerial'), h('code', {}, c.serialNumber)),
+          row(t('certFingerprint'), h('code', { class: 'fp' }, c.fingerprintSha256)))),
+      c.kind === 'organization' ? h('figure', { class: 'seal' }, c.seal ? h('img', { src: c.seal.dataUrl, alt: t('certSeal') }) : h('div', { class: 'muted' }, t('certNoSeal')), h('figcaption', {}, t('certSeal'))) : null);
+  });
+}
+
+async function originsPanel() {
+  const { trusted, allowed } = await assistant.listOrigins({});
+  const note = h('div', { class: 'note', role: 'status' });
+  return [
+    h('h2', {}, t('originsTrusted')),
+    trusted.length ? h('ul', { class: 'origins', id: 'trusted-origins' }, trusted.map((o) => h('li', {}, h('span', { class: 'origin' }, o)))) : h('p', { class: 'empty' }, t('originsTrustedNone')),
+    h('h2', {}, t('originsAllowed')),
+    allowed.length ? h('ul', { class: 'origins', id: 'allowed-origins' }, allowed.map((o) => h('li', {}, h('span', { class: 'origin' }, o), h('button', { class: 'danger-outline', 'data-origin': o, onclick: async () => { await assistant.revokeOrigin({ origin: o }); await render(); panel.prepend(h('div', { class: 'note' }, t('originsRevoked', { origin: o }))); } }, t('originsRevoke'))))) : h('p', { class: 'empty', id: 'allowed-none' }, t('originsAllowedNone')),
+    note,
+  ];
+}
+
+async function settingsPanel() {
+  const s = await assistant.getSettings({});
+  const field = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('div', { class: 'muted small' }, hint) : null);
+  const cache = h('input', { id: 'set-cache', type: 'number', min: 0, max: 1440, value: Math.round(s.pinCacheSeconds / 60) });
+  const port = h('input', { id: 'set-port', type: 'number', min: 1, max: 65535, value: s.port });
+  const modules = h('textarea', { id: 'set-modules', rows: 3 }, s.modules.join('\n'));
+  const lang = h('select', { id: 'set-lang' }, h('option', { value: 'zh-CN', selected: s.language === 'zh-CN' }, '中文（简体）'), h('option', { value: 'en', selected: s.language === 'en' }, 'English'));
+  const note = h('div', { class: 'note', role: 'status' }, s.configFile ? '' : t('setNoFile'));
+  lang.addEventListener('change', async () => {
+    const value = /** @type {HTMLSelectElement} */ (lang).value === 'en' ? 'en' : 'zh-CN';
+    setLang(value);
+    if (s.configFile) await assistant.setSettings({ language: value }).catch(() => undefined);
+    await render();
+  });
+  const save = h('button', { class: 'primary', disabled: !s.configFile, onclick: async () => {
+    try {
+      const r = await assistant.setSettings({
+        pinCacheSeconds: Number(/** @type {HTMLInputElement} */ (cache).value) * 60,
+        port: Number(/** @type {HTMLInputElement} */ (port).value),
+        modules: /** @type {HTMLTextAreaElement} */ (modules).value.split('\n').map((l) => l.trim()).filter(Boolean),
+      });
+      note.replaceChildren(t('setSaved'), r.restartNeeded ? ' ' + t('setRestart') : '');
+    } catch (e) {
+      note.replaceChildren(h('span', { class: 'bad' }, errorText(e)));
+    }
+  } }, t('setSave'));
+  return [h('form', { class: 'settings', onsubmit: (e) => e.preventDefault() },
+    field('set-lang', t('setLanguage'), lang),
+    field('set-cache', t('setPinCache'), cache, t('setPinCacheHint')),
+    field('set-port', t('setPort'), port, t('setPortHint')),
+    field('set-modules', t('setModules'), modules),
+    save, note)];
+}
+
+function diagPanel() {
+  const out = h('div', { class: 'note', id: 'diag-result', role: 'status' });
+  const button = h('button', { class: 'primary', id: 'export-report', onclick: async () => {
+    button.setAttribute('disabled', '');
+    out.replaceChildren(t('diagExporting'));
+    try {
+      const r = await assistant.exportReport({});
+      out.replaceChildren(t('diagDone'), h('code', { class: 'path' }, r.dir), h('div', {}, r.opened ? t('diagOpened') : t('diagNotOpened')));
+    } catch (e) {
+      out.replaceChildren(h('span', { class: 'bad' }, errorText(e)));
+    }
+    button.removeAttribute('disabled');
+  } }, t('diagExport'));
+  return [h('p', { class: 'intro' }, t('diagIntro')), button, out];
+}
+
+async function render() {
+  renderStatus();
+  renderTabs();
+  panel.setAttribute('aria-labelledby', `tab-${tab}`);
+  panel.dataset.tab = tab;
+  try {
+    const content = tab === 'check' ? checkPanel() : tab === 'certs' ? await certsPanel() : tab === 'origins' ? await originsPanel() : tab === 'settings' ? await settingsPanel() : diagPanel();
+    panel.replaceChildren(...content);
+  } catch (e) {
+    panel.replaceChildren(h('div', { class: 'alert danger' }, errorText(e)));
+  }
+}
+
+assistant.on('checkProgress', (p) => {
+  check.progress = p;
+  if (tab === 'check' && check.running) panel.replaceChildren(...checkPanel());
+});
+assistant.on('tokensChanged', async () => {
+  status = await assistant.getStatus({}).catch(() => status);
+  renderStatus();
+});
+
+mountDialogs(assistant);
+await render();
+document.body.dataset.ready = 'true';
