@@ -1,0 +1,50 @@
+import type { HeadlessUi } from '../src-agent/ui/headless/index.js';
+import type { NoticeView } from '../src-agent/ui/bridge.js';
+import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from '../src-agent/ui/port.js';
+
+/** What ElectronUi needs from the shell: bringing a dialog window up, a native notification. */
+export interface DialogHost {
+  /** Shows the dialog window of that kind, in front and focused, even when the main window is hidden. */
+  showDialog(kind: 'pin' | 'consent'): void;
+  /** A native notification (after each signature). */
+  notify(view: NoticeView): void;
+}
+
+/**
+ * The UI port inside Electron: the dialog state (ids, timeouts, answers,
+ * PIN buffers) is the headless UI's, shared with the bridge handlers; this
+ * adds the windows that come to the front and the native notifications.
+ */
+export class ElectronUi implements UiPort {
+  constructor(
+    readonly inner: HeadlessUi,
+    private readonly host: DialogHost,
+  ) {
+    inner.on('notice', (view) => {
+      if (view.kind === 'signed') host.notify(view);
+    });
+  }
+
+  askPin(request: PinRequest, signal?: AbortSignal): Promise<PinAnswer> {
+    const answer = this.inner.askPin(request, signal);
+    this.host.showDialog('pin');
+    return answer;
+  }
+
+  askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
+    const answer = this.inner.askConsent(request, signal);
+    this.host.showDialog('consent');
+    return answer;
+  }
+
+  notify(notice: Notice): void {
+    this.inner.notify(notice);
+  }
+}
+
+/** The notification text after a signature (Chinese). */
+export function signedNotification(view: NoticeView): { title: string; body: string } {
+  const site = view.host ?? '互认助手';
+  const doc = view.documentName ? `「${view.documentName}」` : '文件';
+  return { title: '签章完成', body: `${site} 已使用 ${view.certName ?? '您的证书'} 对${doc}签章` };
+}
