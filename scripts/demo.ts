@@ -8,10 +8,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fixtureEnv, makeFixtures, readManifest } from '../tests/fixtures/make-fixtures.js';
 import builtIn from '../src-agent/tokens/vendors.json' with { type: 'json' };
+import { startMall } from '../examples/mall/server.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.fixtures', 'demo');
 const port = Number(process.env.CA_ASSISTANT_PORT ?? 21518);
+const mallPort = Number(process.env.MALL_PORT ?? 8080);
 
 async function main(): Promise<void> {
   const manifest = existsSync(join(dir, 'fixtures.json')) ? await readManifest(dir) : await makeFixtures(dir);
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'vendors.demo.json'), JSON.stringify({ vendors: [{ ...softhsm, discover: false }] }, null, 2));
   const config = {
     port,
-    trustedOrigins: ['http://127.0.0.1:8080', 'http://localhost:8080'],
+    trustedOrigins: [`http://127.0.0.1:${mallPort}`, `http://localhost:${mallPort}`],
     modules: [manifest.pinGuardModule],
     vendorTable: join(dir, 'vendors.demo.json'),
     trustAnchors: [manifest.rootCa],
@@ -37,9 +39,15 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const agent = spawn(process.execPath, [join(root, 'bin', 'ca-assistant.mjs'), 'serve', '--config', configFile], { env, stdio: 'inherit' });
   children.push(agent);
+  const mall = await startMall({
+    port: mallPort, dataDir: join(dir, 'mall'), assistantUrl: `ws://127.0.0.1:${port}/`,
+    trustAnchors: [manifest.rootCa], intermediates: [manifest.intermediateCa],
+  });
 
   console.log('\n互认助手演示 / CA assistant demo');
   console.log(`  本地接口 API:      ws://127.0.0.1:${port}/`);
+  console.log(`  参考商城 mall:      ${mall.url}/   （切换用户：供应商 张三 / 王五，采购人 李四）`);
+  console.log(`  监管系统 receiver: ${mall.receiverUrl}/filings`);
   console.log(`  配置 config:       ${configFile}`);
   console.log('  演示 CA 锁（SoftHSM）及 PIN / demo tokens and PINs:');
   for (const t of manifest.tokens) console.log(`    ${t.label.padEnd(6, '　')} PIN ${t.userPin}`);
@@ -47,6 +55,7 @@ async function main(): Promise<void> {
 
   const stop = (): void => {
     for (const child of children) child.kill('SIGTERM');
+    void mall.close();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

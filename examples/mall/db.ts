@@ -1,0 +1,62 @@
+/** The mall's SQLite database: users, the order, contracts, seals, attachments, certificate bindings. */
+import Database from 'better-sqlite3';
+
+export type Role = 'supplier' | 'buyer';
+
+/** Contract states, named as the manual's screens name them. */
+export const STATE_LABEL = {
+  draft: '草稿',
+  pending_confirm: '待确认',
+  pending_seal: '待盖章',
+  supplier_sealed: '供应商已盖章',
+  filed: '已备案',
+} as const;
+export type ContractState = keyof typeof STATE_LABEL;
+
+export interface UserRow { id: string; role: Role; name: string; org: string }
+export interface ContractRow {
+  id: number; order_id: number; state: ContractState; fields: string; payment_method: string | null; payment_amount: string | null;
+  online: number | null; pdf: Buffer | null; filing_id: number | null; filing_reason: string | null; updated_at: string;
+}
+export interface SealRow { id: number; contract_id: number; seq: number; position: string; party: Role; fingerprint: string; signer: string; length_before: number; created_at: string }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, org TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, order_no TEXT NOT NULL, buyer_org TEXT NOT NULL, supplier_org TEXT NOT NULL,
+  goods TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contracts (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL UNIQUE REFERENCES orders(id), state TEXT NOT NULL,
+  fields TEXT NOT NULL, payment_method TEXT, payment_amount TEXT, online INTEGER, pdf BLOB, filing_id INTEGER, filing_reason TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seals (id INTEGER PRIMARY KEY, contract_id INTEGER NOT NULL REFERENCES contracts(id), seq INTEGER NOT NULL,
+  position TEXT NOT NULL, party TEXT NOT NULL, fingerprint TEXT NOT NULL, signer TEXT NOT NULL, length_before INTEGER NOT NULL, created_at TEXT NOT NULL,
+  UNIQUE (contract_id, position));
+CREATE TABLE IF NOT EXISTS pending_seals (id TEXT PRIMARY KEY, contract_id INTEGER NOT NULL, position TEXT NOT NULL, fingerprint TEXT NOT NULL,
+  signer TEXT NOT NULL, pdf BLOB NOT NULL, byte_range TEXT NOT NULL, hash TEXT NOT NULL, length_before INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attachments (id INTEGER PRIMARY KEY, contract_id INTEGER NOT NULL, name TEXT NOT NULL, mime TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS bindings (user_id TEXT PRIMARY KEY REFERENCES users(id), fingerprint TEXT NOT NULL UNIQUE, subject TEXT NOT NULL, bound_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY, contract_id INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL);
+`;
+
+/** Demo accounts: two supplier staff of one company (to show one-certificate-one-account) and a buyer. */
+export const DEMO_USERS: UserRow[] = [
+  { id: 'supplier', role: 'supplier', name: '张三（供应商）', org: '河南示例科技有限公司' },
+  { id: 'supplier2', role: 'supplier', name: '王五（供应商）', org: '河南示例科技有限公司' },
+  { id: 'buyer', role: 'buyer', name: '李四（采购人）', org: '郑州市第一中学' },
+];
+
+/** Opens (and on first use seeds) the database. */
+export function openDb(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  const seeded = db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number };
+  if (seeded.n === 0) {
+    const addUser = db.prepare('INSERT INTO users (id, role, name, org) VALUES (@id, @role, @name, @org)');
+    for (const u of DEMO_USERS) addUser.run(u);
+    const addOrder = db.prepare('INSERT INTO orders (order_no, buyer_org, supplier_org, goods, amount, status) VALUES (?, ?, ?, ?, ?, ?)');
+    addOrder.run('DD20250001', '郑州市第一中学', '河南示例科技有限公司', '台式计算机（i5/16G/512G）20 台', '98000.00', '供应商已确认');
+    addOrder.run('DD20250002', '郑州市第一中学', '河南示例科技有限公司', '激光打印机 5 台', '12500.00', '供应商已确认');
+  }
+  return db;
+}
