@@ -12,9 +12,15 @@ interface Benchmark {
   run(args: string[]): Promise<void>;
 }
 
-/** Add later benchmarks (API latency, throughput, cold start, memory, hot-plug) here. */
+/** Every benchmark, in run order. */
 const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
   sign: { about: 'signatures/s and p50/p99: raw C_Sign vs token host vs full CMS', load: () => import('./sign.js') },
+  'api-latency': { about: 'sign.hash (cms) over the WebSocket vs raw C_Sign + in-process CMS, p50/p99', load: () => import('./api-latency.js') },
+  throughput: { about: 'signatures/s with 1, 8, 32 clients on one and two tokens vs raw single-session rate', load: () => import('./throughput.js') },
+  'cold-start': { about: 'serve start to listening with tokens enumerated, minus bare node start', load: () => import('./cold-start.js') },
+  memory: { about: 'agent RSS idle and after 10,000 signatures', load: () => import('./memory.js') },
+  hotplug: { about: 'token appears -> tokens.changed latency, and idle CPU of watching', load: () => import('./hotplug.js') },
+  check: { about: '环境检测 (check.run) full run time, PIN answered by script', load: () => import('./check.js') },
 };
 
 function usage(): string {
