@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PIN_CACHE_SECONDS, MAX_CONFIG_BYTES } from './limits.js';
+import { modulePathOf, providerOf } from './tokens/provider.js';
 
 /**
  * Normalizes an origin string to `scheme://host[:port]` and checks it is one a
@@ -46,7 +47,7 @@ export const configSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(21518),
   /** Origins that may call every method without consent. */
   trustedOrigins: z.array(originSchema).max(100).default([]),
-  /** Extra PKCS#11 module paths, tried besides the vendor table. */
+  /** Extra PKCS#11 module paths, tried besides the vendor table; `skf:<path>` names an SKF (GM/T 0016) library. */
   modules: z.array(z.string().min(1).max(1000)).max(50).default([]),
   /** Skip the built-in vendor table and use only `modules` (tests, locked-down machines). */
   onlyConfiguredModules: z.boolean().default(false),
@@ -106,7 +107,10 @@ export function parseConfig(text: string, source = '配置', baseDir = process.c
   const c = parsed.data;
   return {
     ...c,
-    modules: c.modules.map(abs),
+    modules: c.modules.map((m) => {
+      const { provider, file } = providerOf(m);
+      return modulePathOf(provider, abs(file));
+    }),
     trustAnchors: c.trustAnchors.map(abs),
     intermediates: c.intermediates.map(abs),
     vendorTable: c.vendorTable ? abs(c.vendorTable) : undefined,

@@ -7,6 +7,7 @@ import { readCertParts, type CertParts } from './cert-parts.js';
 import { displayName, readName } from './dn.js';
 import { readExtensions, type CertExtensions } from './extensions.js';
 import { PROBLEMS, type PkiProblem } from './problems.js';
+import { sm2VerifyCertificate } from './sm2.js';
 
 /** Longest chain followed, leaf and anchor included (default 10). */
 export const MAX_CHAIN_DEPTH = 10;
@@ -55,9 +56,11 @@ function nameMatches(child: Cert, parent: Cert): boolean {
   return aki === undefined || ski === undefined || aki === ski;
 }
 
-/** True when `parent`'s key verifies `child`'s signature (false for keys node cannot use, e.g. SM2). */
+/** True when `parent`'s key verifies `child`'s signature (SM2 with the default signer id, as CAs sign). */
 export function isSignedBy(child: Buffer, parent: Buffer): boolean {
   try {
+    const parentKey = readCertParts(parent).publicKey;
+    if (parentKey.algorithm === 'SM2') return sm2VerifyCertificate(child, parentKey.spki);
     return new X509Certificate(child).verify(new X509Certificate(parent).publicKey);
   } catch {
     return false;

@@ -4,7 +4,7 @@
  */
 import { TAG, TAG_CLASS, childrenOf, expectUniversal, isTag, malformed, parseDer, type DerNode } from './der.js';
 import { readAlgorithm, readOid, readTime } from './der-values.js';
-import { CMS } from './oids.js';
+import { CMS, GMT0010 } from './oids.js';
 
 /** How the SignerInfo names its certificate. */
 export type SignerIdentifier =
@@ -70,12 +70,13 @@ function readSignerInfo(node: DerNode): ParsedSignerInfo {
 }
 
 /**
- * Parses DER/BER ContentInfo carrying SignedData.
+ * Parses DER/BER ContentInfo carrying SignedData (RFC 5652 or GM/T 0010 content type).
  * @throws AssistantError BAD_REQUEST when it is not a CMS SignedData.
  */
 export function parseSignedData(der: Buffer): ParsedSignedData {
   const [type, explicit] = childrenOf(expectUniversal(parseDer(der, 'CMS'), TAG.SEQUENCE, 'ContentInfo'), 'ContentInfo');
-  if (readOid(type, 'contentType') !== CMS.SIGNED_DATA || !isTag(explicit, TAG_CLASS.CONTEXT, 0)) throw malformed('SignedData');
+  const contentType = readOid(type, 'contentType');
+  if ((contentType !== CMS.SIGNED_DATA && contentType !== GMT0010.SIGNED_DATA) || !isTag(explicit, TAG_CLASS.CONTEXT, 0)) throw malformed('SignedData');
   const [sd] = childrenOf(explicit, 'ContentInfo content');
   const f = childrenOf(expectUniversal(sd, TAG.SEQUENCE, 'SignedData'), 'SignedData');
   const [eType, eContent] = childrenOf(expectUniversal(f[2], TAG.SEQUENCE, 'EncapsulatedContentInfo'), 'EncapsulatedContentInfo');

@@ -11,8 +11,12 @@ import { TAG, TAG_CLASS, isTag } from './der.js';
 import { readOid } from './der-values.js';
 import { readExtensions } from './extensions.js';
 import { digest, hashByOid, validateHash, type HashAlgorithm, type HashInfo } from './hash.js';
-import { CMS, SIGNATURE_ALGORITHM_NAMES } from './oids.js';
+import { ALG, CMS, SIGNATURE_ALGORITHM_NAMES } from './oids.js';
 import { PROBLEMS, type PkiProblem } from './problems.js';
+import { SM2_DEFAULT_USER_ID, sm2Verify } from './sm2.js';
+
+/** SignerInfo signature algorithms that mean SM2: SM2-with-SM3, GM/T 0010's sm2-1, and the bare curve OID some signers write. */
+const SM2_SIGNATURE_OIDS = new Set([ALG.SM2_WITH_SM3, ALG.SM2_SIGN, ALG.SM2_CURVE]);
 
 /** Inputs of {@link verifyCms}. */
 export interface VerifyCmsInput {
@@ -26,6 +30,8 @@ export interface VerifyCmsInput {
   intermediates: Buffer[];
   /** Clock used when the CMS has no signingTime (default: now). */
   now?: Date;
+  /** SM2 signer id for Z (default `1234567812345678`). */
+  sm2UserId?: string;
 }
 
 /** Result of {@link verifyCms}. */
@@ -60,8 +66,14 @@ function findSigner(signer: ParsedSignerInfo, pool: Buffer[]): CertParts | undef
 }
 
 /** Checks the signature value over the signed attributes; a problem, or undefined when it verifies. */
-function checkSignatureValue(signer: ParsedSignerInfo, cert: CertParts, digestInfo: HashInfo, attrs: Buffer): PkiProblem | undefined {
+function checkSignatureValue(signer: ParsedSignerInfo, cert: CertParts, digestInfo: HashInfo, attrs: Buffer, sm2UserId: string): PkiProblem | undefined {
   const alg = cert.publicKey.algorithm;
+  if (alg === 'SM2') {
+    if (!SM2_SIGNATURE_OIDS.has(signer.signatureAlgorithmOid as never) || digestInfo.name !== 'sm3') {
+      return PROBLEMS.unsupportedAlgorithm(`SM2/${SIGNATURE_ALGORITHM_NAMES[signer.signatureAlgorithmOid] ?? signer.signatureAlgorithmOid}`);
+    }
+    return sm2Verify(cert.publicKey.spki, attrs, signer.signature, sm2UserId) ? undefined : PROBLEMS.signatureInvalid();
+  }
   const sigName = SIGNATURE_ALGORITHM_NAMES[signer.signatureAlgorithmOid] ?? signer.signatureAlgorithmOid;
   const fitsRsa = alg === 'RSA' && /RSAEncryption$|^rsaEncryption$/.test(sigName);
   const fitsEc = alg === 'EC' && (sigName.startsWith('ecdsa-with-SHA') || signer.signatureAlgorithmOid === '1.2.840.10045.2.1');
@@ -105,7 +117,7 @@ function verifyParsed(input: VerifyCmsInput, info: HashInfo, sd: ParsedSignedDat
   if (!cert) return { ...result, problems: [...signerProblems, PROBLEMS.signerNotFound()] };
   const details = parseCertificate(cert.der);
   result.signer = summarizeCertificate(details);
-  const sigProblem = checkSignatureValue(signer, cert, usedDigest, signer.signedAttrsDer);
+  const sigProblem = checkSignatureValue(signer, cert, usedDigest, signer.signedAttrsDer, input.sm2UserId ?? SM2_DEFAULT_USER_ID);
   if (sigProblem) signerProblems.push(sigProblem);
   if (details.keyUsagePresent && !details.keyUsage.includes('digitalSignature') && !details.keyUsage.includes('nonRepudiation')) {
     signerProblems.push(PROBLEMS.keyUsage(nameOf(cert, 'subject')));
@@ -125,8 +137,9 @@ function verifyParsed(input: VerifyCmsInput, info: HashInfo, sd: ParsedSignedDat
 /**
  * Verifies a CMS signature over `hash`. Bad signatures never throw: garbage
  * gives `valid: false` with MALFORMED.
+ * SM2 signatures (SM2-with-SM3 or GM/T 0010) verify with Z for `sm2UserId`.
  * @throws AssistantError BAD_REQUEST when the hash length does not fit the
- *   algorithm, UNSUPPORTED_ALGORITHM for SM3 (request errors, not signature problems).
+ *   algorithm (a request error, not a signature problem).
  */
 export function verifyCms(input: VerifyCmsInput): VerifyCmsResult {
   const info = validateHash(input.hash, input.hashAlgorithm);

@@ -12,7 +12,7 @@ export interface HashInfo {
   oid: string;
   /** Digest length in bytes. */
   length: number;
-  /** False while the assistant cannot sign with it (SM3 needs SM2 keys: not yet). */
+  /** False while the assistant cannot sign with it. */
   supported: boolean;
   /** `sha256WithRSAEncryption` & co. */
   rsaSignatureName: string;
@@ -20,7 +20,7 @@ export interface HashInfo {
   ecdsaSignatureName: string;
 }
 
-/** The table. SM3 is listed so requests get UNSUPPORTED_ALGORITHM rather than BAD_REQUEST. */
+/** The table. SM3 signs with SM2 keys only (cms-sign.ts refuses other pairings). */
 export const HASH_ALGORITHMS: Readonly<Record<HashAlgorithm, HashInfo>> = {
   sha256: {
     name: 'sha256', oid: '2.16.840.1.101.3.4.2.1', length: 32, supported: true,
@@ -35,7 +35,7 @@ export const HASH_ALGORITHMS: Readonly<Record<HashAlgorithm, HashInfo>> = {
     rsaSignatureName: 'sha512WithRSAEncryption', ecdsaSignatureOid: '1.2.840.10045.4.3.4', ecdsaSignatureName: 'ecdsa-with-SHA512',
   },
   sm3: {
-    name: 'sm3', oid: '1.2.156.10197.1.401', length: 32, supported: false,
+    name: 'sm3', oid: '1.2.156.10197.1.401', length: 32, supported: true,
     rsaSignatureName: 'sm3WithRSAEncryption', ecdsaSignatureOid: '1.2.156.10197.1.501', ecdsaSignatureName: 'SM2-with-SM3',
   },
 };
@@ -52,7 +52,7 @@ export function hashByOid(dotted: string): HashInfo | undefined {
 
 /**
  * Row for a supported algorithm name.
- * @throws AssistantError BAD_REQUEST for unknown names, UNSUPPORTED_ALGORITHM for SM3.
+ * @throws AssistantError BAD_REQUEST for unknown names, UNSUPPORTED_ALGORITHM for a row marked unsupported.
  */
 export function getHashAlgorithm(name: string): HashInfo {
   const info = Object.prototype.hasOwnProperty.call(HASH_ALGORITHMS, name) ? HASH_ALGORITHMS[name as HashAlgorithm] : undefined;
@@ -69,7 +69,7 @@ export function getHashAlgorithm(name: string): HashInfo {
 
 /**
  * Checks that `hash` is a digest of the named algorithm (by length).
- * @throws AssistantError BAD_REQUEST on a wrong length, UNSUPPORTED_ALGORITHM for SM3.
+ * @throws AssistantError BAD_REQUEST on a wrong length, UNSUPPORTED_ALGORITHM for a row marked unsupported.
  */
 export function validateHash(hash: Buffer, name: string): HashInfo {
   const info = getHashAlgorithm(name);

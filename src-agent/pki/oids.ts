@@ -53,7 +53,10 @@ export const ALG = {
   RSASSA_PSS: '1.2.840.113549.1.1.10',
   EC_PUBLIC_KEY: '1.2.840.10045.2.1',
   SM2_CURVE: '1.2.156.10197.1.301',
+  /** sm2-1, the SM2 signature algorithm as GM/T 0010 names it in SignerInfo. */
+  SM2_SIGN: '1.2.156.10197.1.301.1',
   SM2_WITH_SM3: '1.2.156.10197.1.501',
+  SM3: '1.2.156.10197.1.401',
 } as const;
 
 /** Named curves by OID, with their size in bits. */
@@ -78,6 +81,7 @@ export const SIGNATURE_ALGORITHM_NAMES: Readonly<Record<string, string>> = {
   '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
   '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
   '1.2.156.10197.1.501': 'SM2-with-SM3',
+  '1.2.156.10197.1.301.1': 'sm2sign',
 };
 
 /** CMS content types and attributes. */
@@ -88,4 +92,10 @@ export const CMS = {
   ATTR_MESSAGE_DIGEST: '1.2.840.113549.1.9.4',
   ATTR_SIGNING_TIME: '1.2.840.113549.1.9.5',
   ATTR_SIGNING_CERTIFICATE_V2: '1.2.840.113549.1.9.16.2.47',
+} as const;
+
+/** GM/T 0010 (SM2 密码算法加密签名消息语法规范) content types, used instead of {@link CMS}'s with `profile: 'gmt0010'`. */
+export const GMT0010 = {
+  DATA: '1.2.156.10197.6.1.4.2.1',
+  SIGNED_DATA: '1.2.156.10197.6.1.4.2.2',
 } as const;

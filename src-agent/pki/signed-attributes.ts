@@ -33,12 +33,14 @@ export interface SignedAttributesInput {
   /** The signer certificate (for signingCertificateV2). */
   signer: CertParts;
   signingTime: Date;
+  /** eContentType the contentType attribute names (default id-data; GM/T 0010's data OID for that profile). */
+  contentType?: string;
 }
 
 /** The encoded Attribute elements, in DER (sorted) order. */
 export function buildSignedAttributes(input: SignedAttributesInput): Buffer[] {
   return sortSetOf([
-    attribute(CMS.ATTR_CONTENT_TYPE, oid(CMS.DATA)),
+    attribute(CMS.ATTR_CONTENT_TYPE, oid(input.contentType ?? CMS.DATA)),
     attribute(CMS.ATTR_SIGNING_TIME, time(input.signingTime)),
     attribute(CMS.ATTR_MESSAGE_DIGEST, octets(input.hash)),
     attribute(CMS.ATTR_SIGNING_CERTIFICATE_V2, signingCertificateV2(input.signer)),

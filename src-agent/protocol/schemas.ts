@@ -55,6 +55,7 @@ export function base64Schema(minBytes: number, maxBytes: number) {
 export const idSchema = z.string().min(1).max(MAX_ID_LENGTH).regex(ID_RE).describe('标识符：1–128 个字符 [A-Za-z0-9._:-]');
 export const hashAlgorithmSchema = z.enum(['sha256', 'sha384', 'sha512', 'sm3']).describe('摘要算法');
 export const signatureFormatSchema = z.enum(['cms', 'raw']).describe('cms：分离式 CMS SignedData；raw：裸签名值');
+export const cmsProfileSchema = z.enum(['cms', 'gmt0010']).describe('CMS 编码：cms（RFC 5652 内容类型，默认）或 gmt0010（GM/T 0010 国密内容类型，仅 SM2 证书）');
 export const certificateKindSchema = z.enum(['organization', 'personal', 'unknown']).describe('证书类别：单位 / 个人 / 未知');
 const textSchema = (max: number) =>
   z.string().min(1).max(max).refine((s) => !CONTROL_RE.test(s), { message: 'control characters are not allowed' });
@@ -88,6 +89,7 @@ export const signHashParamsSchema = z
     hash: hashSchema,
     hashAlgorithm: hashAlgorithmSchema,
     format: signatureFormatSchema,
+    profile: cmsProfileSchema.optional(),
     document: documentClaimSchema.optional().describe('所签文档，供 PIN 窗口显示'),
   })
   .superRefine(checkHashLength);

@@ -43,8 +43,11 @@ export interface SignHashParams {
   hash: Base64;
   hashAlgorithm: HashAlgorithm;
   format: SignatureFormat;
+  /** CMS encoding for `format: "cms"`: RFC 5652 content types (default) or GM/T 0010's (SM2 certificates only). */
+  profile?: CmsProfile;
   document?: DocumentClaim;
 }
+export type CmsProfile = 'cms' | 'gmt0010';
 export interface AuthChallengeParams {
   certId: string;
   /** The mall's random challenge, 16..64 bytes. */

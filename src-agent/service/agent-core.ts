@@ -42,6 +42,6 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
     pollIntervalMs: options.pollIntervalMs,
   });
   const certs = new CertificateService(tokens, trust, config);
-  const signing = new SigningService(tokens, certs);
+  const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
   return { config, vendors, tokens, trust, certs, signing, stop: () => tokens.stop() };
 }

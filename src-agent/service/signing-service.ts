@@ -1,4 +1,4 @@
-import { signHash, type HashAlgorithm, type SignHashResult } from '../pki/index.js';
+import { signHash, type CmsProfile, type HashAlgorithm, type SignHashResult } from '../pki/index.js';
 import { AssistantError } from '../protocol/errors.js';
 import type { TokenManager } from '../tokens/token-manager.js';
 import type { CertificateService, CertEntry } from './cert-service.js';
@@ -8,6 +8,13 @@ export interface SignRequest {
   hash: Buffer;
   hashAlgorithm: HashAlgorithm;
   format: 'cms' | 'raw';
+  /** CMS encoding (default `cms`); `gmt0010` for SM2 certificates. */
+  profile?: CmsProfile;
+}
+
+export interface SigningOptions {
+  /** SM2 signer id for Z (config `sm2UserId`; default `1234567812345678`). */
+  sm2UserId?: string;
 }
 
 /**
@@ -15,7 +22,7 @@ export interface SignRequest {
  * be logged in: who may log in, and when, is the caller's policy (API or CLI).
  */
 export class SigningService {
-  constructor(private readonly tokens: TokenManager, private readonly certs: CertificateService) {}
+  constructor(private readonly tokens: TokenManager, private readonly certs: CertificateService, private readonly options: SigningOptions = {}) {}
 
   async sign(request: SignRequest, entry?: CertEntry): Promise<SignHashResult> {
     const cert = entry ?? (await this.certs.get(request.certId));
@@ -26,6 +33,8 @@ export class SigningService {
       hash: request.hash,
       hashAlgorithm: request.hashAlgorithm,
       format: request.format,
+      ...(request.profile ? { profile: request.profile } : {}),
+      ...(this.options.sm2UserId ? { sm2UserId: this.options.sm2UserId } : {}),
       sign: (mechanism, data) => this.tokens.sign(cert.token.id, mechanism, data),
     });
   }

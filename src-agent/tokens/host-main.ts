@@ -1,11 +1,17 @@
 /**
- * Entry point of a token host child process: loads one PKCS#11 module and
- * answers the agent's requests one at a time over IPC. A vendor module that
- * crashes or hangs here costs the agent one request, not the assistant.
+ * Entry point of a token host child process: loads one PKCS#11 module (or an
+ * SKF library, for a module path `skf:<path>`) and answers the agent's requests
+ * one at a time over IPC. A vendor module that crashes or hangs here costs the
+ * agent one request, not the assistant.
  */
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
 import { P11Module } from './p11-module.js';
+import { providerOf } from './provider.js';
+import { SkfModule } from './skf-module.js';
+
+/** What both providers answer; the host does not care which it drives. */
+type HostModule = Pick<P11Module, 'open' | 'close' | 'reinit' | 'info' | 'slots' | 'objects' | 'login' | 'logout' | 'loginState' | 'sign' | 'takeTrace'>;
 
 const modulePath = process.argv[2];
 const testHooks = process.env.CA_ASSISTANT_TEST_HOOKS === '1';
@@ -18,7 +24,7 @@ function errorOf(error: unknown): { reason: string; message: string; ckr?: strin
   return { reason: e.reason, message: e.message, ...(e.details.ckr ? { ckr: String(e.details.ckr) } : {}) };
 }
 
-function handle(module: P11Module, request: HostRequest): unknown {
+function handle(module: HostModule, request: HostRequest): unknown {
   switch (request.op) {
     case 'info':
       return module.info();
@@ -53,7 +59,9 @@ function main(): void {
     console.error('token host: must be started by the agent with a module path');
     process.exit(2);
   }
-  const module = new P11Module(modulePath, process.env.CA_ASSISTANT_P11_TRACE === '1');
+  const trace = process.env.CA_ASSISTANT_P11_TRACE === '1';
+  const { provider, file } = providerOf(modulePath);
+  const module: HostModule = provider === 'skf' ? new SkfModule(file, trace) : new P11Module(file, trace);
   try {
     module.open();
   } catch (error) {

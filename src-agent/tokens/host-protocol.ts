@@ -3,7 +3,8 @@ import type { SignMechanism } from './types.js';
 /**
  * Messages between the agent and a token host child process (IPC with
  * `serialization: 'advanced'`, so Buffers travel as bytes). Slot ids are hex
- * strings of the module's CK_SLOT_ID.
+ * strings of the module's CK_SLOT_ID (PKCS#11) or `<hex device>.<hex application>`
+ * (SKF); the agent treats them as opaque.
  */
 export type HostRequest =
   | { op: 'info' }
@@ -37,6 +38,8 @@ export interface RawTokenInfo {
   flags: number;
   minPinLen: number;
   maxPinLen: number;
+  /** User-PIN tries left, when the provider knows the count (SKF_GetPINInfo); PKCS#11 gives flags only. */
+  pinRetries?: number;
 }
 
 export interface RawSlot {
@@ -55,6 +58,8 @@ export interface RawCert {
   category?: number;
   /** A matching private key is visible (false may mean: not visible before login). */
   hasPrivateKey: boolean;
+  /** `hasPrivateKey` holds even before login (SKF containers are public; an encryption certificate never signs). */
+  privateKeyKnown?: boolean;
 }
 
 export interface RawDataObject {

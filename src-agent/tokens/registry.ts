@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { modulePathOf, providerOf } from './provider.js';
 import builtIn from './vendors.json' with { type: 'json' };
 
 const vendorSchema = z.object({
@@ -14,13 +15,16 @@ const vendorSchema = z.object({
   libraryManufacturer: z.string().max(32).optional(),
   /** Load this vendor's modules automatically when their file exists (default true). */
   discover: z.boolean().default(true),
+  /** `pkcs11` (default) or `skf`: the modules are SKF libraries (GM/T 0016), loaded through FFI. */
+  provider: z.enum(['pkcs11', 'skf']).default('pkcs11'),
 });
 const tableSchema = z.object({ $comment: z.string().optional(), vendors: z.array(vendorSchema).max(500) });
 
 export type Vendor = z.infer<typeof vendorSchema>;
 
-/** A PKCS#11 module the agent will try, and where it came from. */
+/** A PKCS#11 module or SKF library the agent will try, and where it came from. */
 export interface ModuleEntry {
+  /** The library file, `skf:`-prefixed for SKF libraries (see provider.ts). */
   path: string;
   source: 'config' | 'vendor';
   vendor?: Vendor;
@@ -60,16 +64,17 @@ export function vendorForUsb(vendors: Vendor[], vendorId: number, productId: num
  */
 export function resolveModules(configured: string[], vendors: Vendor[], onlyConfigured: boolean, platform = process.platform): ModuleEntry[] {
   const os = platform === 'win32' || platform === 'darwin' ? platform : 'linux';
-  const byPath = (path: string): Vendor | undefined => vendors.find((v) => (v.modules[os] ?? []).includes(path));
+  const byPath = (path: string): Vendor | undefined => vendors.find((v) => (v.modules[os] ?? []).some((m) => modulePathOf(v.provider, m) === path));
   const entries: ModuleEntry[] = configured.map((path) => {
     const vendor = byPath(path);
-    return { path, source: 'config', vendor, rescan: vendor?.rescan ?? 'native', exists: existsSync(path) };
+    return { path, source: 'config', vendor, rescan: vendor?.rescan ?? 'native', exists: existsSync(providerOf(path).file) };
   });
   if (onlyConfigured) return entries;
   for (const vendor of vendors) {
     if (!vendor.discover) continue;
-    for (const path of vendor.modules[os] ?? []) {
-      if (entries.some((e) => e.path === path) || !existsSync(path)) continue;
+    for (const file of vendor.modules[os] ?? []) {
+      const path = modulePathOf(vendor.provider, file);
+      if (entries.some((e) => e.path === path) || !existsSync(file)) continue;
       entries.push({ path, source: 'vendor', vendor, rescan: vendor.rescan, exists: true });
       break; // one module per vendor is enough
     }

@@ -11,7 +11,7 @@ export interface PinState {
   locked: boolean;
   /** CKF_USER_PIN_TO_BE_CHANGED. */
   toBeChanged: boolean;
-  /** 0 when locked, 1 at final try; otherwise unknown (PKCS#11 gives no count). */
+  /** 0 when locked, 1 at final try; SKF keys report the exact count; otherwise unknown (PKCS#11 gives no count). */
   retriesLeft?: number;
 }
 
@@ -22,7 +22,7 @@ export interface TokenInfo {
   manufacturer: string;
   model: string;
   serial: string;
-  /** Absolute path of the PKCS#11 module that serves this token. */
+  /** Absolute path of the module that serves this token (`skf:`-prefixed for SKF libraries). */
   module: string;
   slotId: string;
   loggedIn: boolean;
@@ -71,5 +71,10 @@ export interface ModuleInfo {
   reason?: string;
 }
 
-/** Raw signing mechanisms the token layer offers the PKI layer. */
-export type SignMechanism = 'RSA_PKCS' | 'ECDSA';
+/**
+ * Raw signing mechanisms the token layer offers the PKI layer: RSA PKCS#1 v1.5
+ * over a DigestInfo, ECDSA over a hash, and SM2 over the 32-byte
+ * e = SM3(Z ‖ M) the agent computed (GM/T 0009; the token adds no Z). ECDSA
+ * and SM2 signatures come back DER `SEQUENCE { r, s }`.
+ */
+export type SignMechanism = 'RSA_PKCS' | 'ECDSA' | 'SM2_SM3';

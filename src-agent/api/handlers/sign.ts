@@ -9,6 +9,7 @@ export const hash: Handler<'sign.hash'> = async (params, session, services) => {
       hash: Buffer.from(params.hash, 'base64'),
       hashAlgorithm: params.hashAlgorithm,
       format: params.format,
+      ...(params.profile ? { profile: params.profile } : {}),
       ...(params.document ? { documentName: params.document.name } : {}),
     },
     session,

@@ -1,7 +1,7 @@
 /** The shared path of sign.hash and auth.challenge: resolve, log in per policy, sign, audit, notify. */
 import { toAssistantError } from '../../protocol/errors.js';
 import type { SignHashResult } from '../../pki/index.js';
-import type { HashAlgorithm, SignatureFormat } from '../../protocol/types.js';
+import type { CmsProfile, HashAlgorithm, SignatureFormat } from '../../protocol/types.js';
 import type { CertEntry } from '../../service/cert-service.js';
 import type { AuditRecord } from '../audit-log.js';
 import type { ApiServices } from '../context.js';
@@ -13,6 +13,7 @@ export interface SignAttempt {
   hash: Buffer;
   hashAlgorithm: HashAlgorithm;
   format: SignatureFormat;
+  profile?: CmsProfile;
   documentName?: string;
 }
 
@@ -41,7 +42,7 @@ export async function signAudited(attempt: SignAttempt, session: Session, servic
     entry = resolved;
     const use = { origin: session.origin, trusted: session.trusted, signal: session.signal, ...(attempt.documentName !== undefined ? { documentName: attempt.documentName } : {}) };
     const result = await policy.withLogin(use, resolved, () =>
-      core.signing.sign({ certId: attempt.certId, hash: attempt.hash, hashAlgorithm: attempt.hashAlgorithm, format: attempt.format }, resolved),
+      core.signing.sign({ certId: attempt.certId, hash: attempt.hash, hashAlgorithm: attempt.hashAlgorithm, format: attempt.format, ...(attempt.profile ? { profile: attempt.profile } : {}) }, resolved),
     );
     record('ok');
     ui.notify({

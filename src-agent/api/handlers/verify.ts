@@ -9,6 +9,7 @@ export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => 
     hashAlgorithm: params.hashAlgorithm,
     trustAnchors: core.trust.anchors,
     intermediates: core.trust.intermediates,
+    sm2UserId: core.config.sm2UserId,
   });
   const der = result.chain[0];
   const signer =

@@ -149,7 +149,7 @@ describe('signHash', () => {
       expect(r.reason).toBe('BAD_REQUEST');
       expect(r.message).toBe('a sha256 hash is 32 bytes, got 20');
     });
-    it('sm3 → UNSUPPORTED_ALGORITHM', async () => {
+    it('sm3 with an RSA certificate → UNSUPPORTED_ALGORITHM', async () => {
       expect((await reasonOf({ hashAlgorithm: 'sm3' })).reason).toBe('UNSUPPORTED_ALGORITHM');
     });
     it('expired certificate → CERT_EXPIRED', async () => {

@@ -13,10 +13,9 @@ function reasonOf(fn: () => unknown): string | undefined {
 }
 
 describe('hash algorithms', () => {
-  it('lists sha256, sha384 and sha512 as supported, sm3 as known but unsupported', () => {
-    expect(SUPPORTED_HASH_ALGORITHMS).toEqual(['sha256', 'sha384', 'sha512']);
-    expect(HASH_ALGORITHMS.sm3.supported).toBe(false);
-    expect(reasonOf(() => getHashAlgorithm('sm3'))).toBe('UNSUPPORTED_ALGORITHM');
+  it('lists sha256, sha384, sha512 and sm3 (for SM2 keys) as supported', () => {
+    expect(SUPPORTED_HASH_ALGORITHMS).toEqual(['sha256', 'sha384', 'sha512', 'sm3']);
+    expect(getHashAlgorithm('sm3')).toMatchObject({ oid: '1.2.156.10197.1.401', length: 32 });
     expect(reasonOf(() => getHashAlgorithm('md5'))).toBe('BAD_REQUEST');
     expect(reasonOf(() => getHashAlgorithm('toString'))).toBe('BAD_REQUEST');
   });

@@ -1,0 +1,343 @@
+import { X509Certificate } from 'node:crypto';
+import { AssistantError } from '../protocol/errors.js';
+import { ecdsaRawToDer } from './ecdsa.js';
+import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, RawTokenInfo, TraceEntry } from './host-protocol.js';
+import {
+  CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, loadSkfLibrary, sarError, sarName, skfText, splitNameList,
+  type SkfFunctions, type SkfHandle, type SkfOptionalFunctions,
+} from './skf-library.js';
+import type { SignMechanism } from './types.js';
+
+/** Trace entries kept before the oldest are dropped (default 2000). */
+const TRACE_MAX = 2000;
+/** Largest certificate or seal file read from a key, bytes (default 256 KiB). */
+const MAX_OBJECT_BYTES = 256 * 1024;
+/** PKCS#11 token flags the rest of the token layer reads (values from the v2.40 header). */
+const CKF = { LOGIN_REQUIRED: 0x4, USER_PIN_INITIALIZED: 0x8, TOKEN_INITIALIZED: 0x400, USER_PIN_COUNT_LOW: 0x10000, USER_PIN_FINAL_TRY: 0x20000, USER_PIN_LOCKED: 0x40000 };
+/** Suffixes of a certificate's CKA_ID stand-in: `<container name>:sign` / `:enc` (hex). */
+const SIGN_SUFFIX = ':sign';
+const ENC_SUFFIX = ':enc';
+
+interface Device {
+  raw: Buffer;
+  handle: SkfHandle;
+}
+
+/** One application of one device: a token to the rest of the agent (each application has its own user PIN). */
+interface AppSlot {
+  device: Device;
+  raw: Buffer;
+  handle: SkfHandle;
+  loggedIn: boolean;
+}
+
+const hex = (b: Buffer): string => b.toString('hex');
+
+/**
+ * One SKF library (GM/T 0016), driven through koffi, answering the same host
+ * operations as {@link P11Module}. Devices → applications → containers map to
+ * tokens (one per device application, slot id `<hex device>.<hex app>`) and
+ * certificates: a container's signing certificate signs (`SM2_SM3` for ECC
+ * containers, `RSA_PKCS` for RSA ones); its encryption certificate is listed
+ * and never signs. Lives only in a token host process.
+ */
+export class SkfModule {
+  #skf: (SkfFunctions & SkfOptionalFunctions) | undefined;
+  readonly #devices = new Map<string, Device>();
+  readonly #apps = new Map<string, AppSlot>();
+  readonly #trace: TraceEntry[] | undefined;
+
+  constructor(readonly path: string, trace = false) {
+    this.#trace = trace ? [] : undefined;
+  }
+
+  /** Loads the library. Throws AssistantError MODULE_FAILED (`ckr: LOAD_FAILED`). */
+  open(): void {
+    this.#skf = loadSkfLibrary(this.path);
+  }
+
+  close(): void {
+    for (const app of this.#apps.values()) this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
+    for (const dev of this.#devices.values()) this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
+    this.#apps.clear();
+    this.#devices.clear();
+  }
+
+  /** SKF enumerates devices live; re-initializing only drops handles and logins. */
+  reinit(): void {
+    this.close();
+  }
+
+  info(): RawModuleInfo {
+    return { manufacturer: 'SKF', description: `SKF (GM/T 0016) ${this.path}`, cryptokiVersion: 'SKF', libraryVersion: '' };
+  }
+
+  /** One slot per device application; devices that went away lose their handles. */
+  slots(withMechanisms = false): RawSlot[] {
+    const names = this.#list('SKF_EnumDev', (buf, size) => this.#f.SKF_EnumDev(1, buf, size));
+    const present = new Set(names.map(hex));
+    for (const [id, dev] of this.#devices) if (!present.has(id)) this.#dropDevice(id, dev);
+    const out: RawSlot[] = [];
+    for (const raw of names) {
+      const dev = this.#device(raw);
+      if (!dev) continue;
+      const info = Buffer.alloc(DEVINFO_BUFFER_BYTES);
+      if (this.#call('SKF_GetDevInfo', skfText(raw), () => this.#f.SKF_GetDevInfo(dev.handle, info), true) !== SAR.OK) continue;
+      // DEVINFO: Version(2) Manufacturer[64] Issuer[64] Label[32] SerialNumber[32] …
+      const manufacturer = skfText(info.subarray(2, 66));
+      const label = skfText(info.subarray(130, 162)) || skfText(raw);
+      const serial = skfText(info.subarray(162, 194));
+      const apps = this.#list('SKF_EnumApplication', (buf, size) => this.#f.SKF_EnumApplication(dev.handle, buf, size));
+      for (const appRaw of apps) {
+        const slotId = `${hex(raw)}.${hex(appRaw)}`;
+        const app = this.#app(slotId, dev, appRaw);
+        const token: RawTokenInfo = {
+          label: apps.length > 1 ? `${label} ${skfText(appRaw)}` : label,
+          manufacturer,
+          model: 'SKF',
+          serial: apps.length > 1 ? `${serial}/${skfText(appRaw)}` : serial,
+          flags: CKF.TOKEN_INITIALIZED | CKF.LOGIN_REQUIRED | CKF.USER_PIN_INITIALIZED,
+          minPinLen: 6,
+          maxPinLen: 16,
+        };
+        if (app) this.#pinInfo(app, token);
+        out.push({ slotId, description: skfText(raw), tokenPresent: app !== undefined, ...(app ? { token } : {}), ...(withMechanisms ? { mechanisms: ['SGD_SM2_1', 'SGD_SM3'] } : {}) });
+      }
+    }
+    return out;
+  }
+
+  /** Certificates of every container (signing ones with a key, encryption ones without), and application files as data objects. */
+  objects(slotId: string): RawObjects {
+    const app = this.#slot(slotId);
+    const certs: RawCert[] = [];
+    const signIds: string[] = [];
+    for (const conRaw of this.#list('SKF_EnumContainer', (buf, size) => this.#f.SKF_EnumContainer(app.handle, buf, size))) {
+      this.#withContainer(app, conRaw, (con) => {
+        const type: [number] = [0];
+        this.#call('SKF_GetContainerType', skfText(conRaw), () => this.#f.SKF_GetContainerType(con, type));
+        for (const sign of [true, false]) {
+          const der = this.#exportCertificate(con, conRaw, sign);
+          if (!der) continue;
+          const ckaId = hex(Buffer.concat([conRaw, Buffer.from(sign ? SIGN_SUFFIX : ENC_SUFFIX)]));
+          if (sign) signIds.push(ckaId);
+          certs.push({ ckaId, label: `${skfText(conRaw)}${sign ? '（签名）' : '（加密）'}`, der, hasPrivateKey: sign && type[0] !== CONTAINER_TYPE.EMPTY, privateKeyKnown: true });
+        }
+      });
+    }
+    return { certs, data: this.#files(app, signIds), loggedIn: app.loggedIn };
+  }
+
+  /** SKF_VerifyPIN with the user PIN; the PIN buffer is zeroed here, whatever happens. */
+  login(slotId: string, pin: Uint8Array): void {
+    const bytes = Buffer.alloc(pin.byteLength + 1);
+    try {
+      const app = this.#slot(slotId);
+      bytes.set(pin);
+      const retry: [number] = [0];
+      this.#call('SKF_VerifyPIN', `${slotId} USER_TYPE pin=[redacted]`, () => this.#f.SKF_VerifyPIN(app.handle, USER_TYPE, bytes, retry));
+      app.loggedIn = true;
+    } finally {
+      bytes.fill(0);
+      pin.fill(0);
+    }
+  }
+
+  logout(slotId: string): void {
+    const app = this.#slot(slotId);
+    this.#call('SKF_ClearSecureState', slotId, () => this.#f.SKF_ClearSecureState(app.handle), true);
+    app.loggedIn = false;
+  }
+
+  loginState(slotId: string): boolean {
+    return this.#apps.get(slotId)?.loggedIn ?? false;
+  }
+
+  /**
+   * `SM2_SM3`: SKF_ECCSignData over `data`, the 32-byte e = SM3(Z ‖ M) the agent
+   * computed; returns DER `SEQUENCE { r, s }` (GM/T 0009). `RSA_PKCS`:
+   * SKF_RSASignData over a DigestInfo. Encryption certificates never sign.
+   * @throws AssistantError CERT_UNUSABLE (encryption certificate), UNSUPPORTED_ALGORITHM, KEY_NOT_FOUND.
+   */
+  sign(slotId: string, ckaId: string, certDer: Uint8Array, mechanism: SignMechanism, data: Uint8Array): Buffer {
+    const app = this.#slot(slotId);
+    const id = Buffer.from(ckaId, 'hex');
+    if (id.toString('latin1').endsWith(ENC_SUFFIX)) {
+      throw new AssistantError('CERT_UNUSABLE', 'an SKF encryption certificate never signs', { detailZh: '加密证书不能用于签名，请选择签名证书' });
+    }
+    if (!id.toString('latin1').endsWith(SIGN_SUFFIX)) throw new AssistantError('KEY_NOT_FOUND', `not an SKF certificate id: ${ckaId}`);
+    const conRaw = id.subarray(0, id.length - SIGN_SUFFIX.length);
+    return this.#withContainer(app, conRaw, (con) => {
+      const onKey = this.#exportCertificate(con, conRaw, true);
+      if (!onKey || !onKey.equals(Buffer.from(certDer))) throw new AssistantError('KEY_NOT_FOUND', 'the container no longer holds this signing certificate');
+      const input = Buffer.from(data);
+      if (mechanism === 'SM2_SM3') {
+        if (input.length !== 32) throw new AssistantError('BAD_REQUEST', `SM2 signs a 32-byte digest, got ${input.length}`);
+        const blob = Buffer.alloc(ECC_SIGNATURE_BLOB_BYTES);
+        this.#call('SKF_ECCSignData', `${skfText(conRaw)} ${input.length} bytes`, () => this.#f.SKF_ECCSignData(con, input, input.length, blob));
+        // r and s are right-aligned in 64-byte fields; SM2 values are 32 bytes.
+        return ecdsaRawToDer(Buffer.concat([blob.subarray(32, 64), blob.subarray(96, 128)]));
+      }
+      if (mechanism === 'RSA_PKCS' && this.#f.SKF_RSASignData) {
+        const rsaSign = this.#f.SKF_RSASignData;
+        const out = Buffer.alloc(512);
+        const size: [number] = [out.length];
+        this.#call('SKF_RSASignData', `${skfText(conRaw)} ${input.length} bytes`, () => rsaSign(con, input, input.length, out, size));
+        return out.subarray(0, size[0]);
+      }
+      throw new AssistantError('UNSUPPORTED_ALGORITHM', `SKF provider cannot sign with ${mechanism}`);
+    });
+  }
+
+  takeTrace(): TraceEntry[] {
+    return this.#trace ? this.#trace.splice(0) : [];
+  }
+
+  get #f(): SkfFunctions & SkfOptionalFunctions {
+    if (!this.#skf) throw new AssistantError('MODULE_FAILED', 'SKF library not loaded');
+    return this.#skf;
+  }
+
+  #device(raw: Buffer): Device | undefined {
+    const id = hex(raw);
+    const existing = this.#devices.get(id);
+    if (existing) return existing;
+    const handle: [SkfHandle] = [null];
+    if (this.#call('SKF_ConnectDev', skfText(raw), () => this.#f.SKF_ConnectDev(cName(raw), handle), true) !== SAR.OK) return undefined;
+    const dev = { raw, handle: handle[0] };
+    this.#devices.set(id, dev);
+    return dev;
+  }
+
+  #dropDevice(id: string, dev: Device): void {
+    for (const [slotId, app] of this.#apps) {
+      if (app.device !== dev) continue;
+      this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
+      this.#apps.delete(slotId);
+    }
+    this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
+    this.#devices.delete(id);
+  }
+
+  #app(slotId: string, device: Device, raw: Buffer): AppSlot | undefined {
+    const existing = this.#apps.get(slotId);
+    if (existing) return existing;
+    const handle: [SkfHandle] = [null];
+    if (this.#call('SKF_OpenApplication', skfText(raw), () => this.#f.SKF_OpenApplication(device.handle, cName(raw), handle), true) !== SAR.OK) return undefined;
+    const app = { device, raw, handle: handle[0], loggedIn: false };
+    this.#apps.set(slotId, app);
+    return app;
+  }
+
+  #slot(slotId: string): AppSlot {
+    let app = this.#apps.get(slotId);
+    if (!app) {
+      this.slots();
+      app = this.#apps.get(slotId);
+    }
+    if (!app) throw new AssistantError('TOKEN_REMOVED', `SKF application ${slotId} is gone`);
+    return app;
+  }
+
+  /** Retry counter → PKCS#11-style flags, plus the exact count SKF reports. */
+  #pinInfo(app: AppSlot, token: RawTokenInfo): void {
+    const max: [number] = [0];
+    const remain: [number] = [0];
+    const isDefault: [number] = [0];
+    if (this.#call('SKF_GetPINInfo', 'USER_TYPE', () => this.#f.SKF_GetPINInfo(app.handle, USER_TYPE, max, remain, isDefault), true) !== SAR.OK) return;
+    const left = remain[0];
+    token.pinRetries = left;
+    if (left === 0) token.flags |= CKF.USER_PIN_LOCKED;
+    else if (left === 1) token.flags |= CKF.USER_PIN_FINAL_TRY;
+    if (left > 0 && left < max[0]) token.flags |= CKF.USER_PIN_COUNT_LOW;
+  }
+
+  #withContainer<T>(app: AppSlot, raw: Buffer, body: (con: SkfHandle) => T): T {
+    const handle: [SkfHandle] = [null];
+    this.#call('SKF_OpenContainer', skfText(raw), () => this.#f.SKF_OpenContainer(app.handle, cName(raw), handle));
+    try {
+      return body(handle[0]);
+    } finally {
+      this.#quiet(() => this.#f.SKF_CloseContainer(handle[0]));
+    }
+  }
+
+  /** A container's signing or encryption certificate, or undefined when it has none. */
+  #exportCertificate(con: SkfHandle, conRaw: Buffer, sign: boolean): Buffer | undefined {
+    const size: [number] = [0];
+    const what = `${skfText(conRaw)} ${sign ? 'sign' : 'enc'}`;
+    if (this.#call('SKF_ExportCertificate', what, () => this.#f.SKF_ExportCertificate(con, sign ? 1 : 0, null, size), true) !== SAR.OK) return undefined;
+    if (size[0] === 0 || size[0] > MAX_OBJECT_BYTES) return undefined;
+    const der = Buffer.alloc(size[0]);
+    if (this.#call('SKF_ExportCertificate', what, () => this.#f.SKF_ExportCertificate(con, sign ? 1 : 0, der, size), true) !== SAR.OK) return undefined;
+    try {
+      new X509Certificate(der.subarray(0, size[0]));
+    } catch {
+      return undefined; // some keys answer with an empty or placeholder blob
+    }
+    return der.subarray(0, size[0]);
+  }
+
+  /**
+   * Application files as data objects. A file named `seal` (or `seal.<container>`)
+   * is the seal image of the signing certificates (of that container): its label
+   * is `seal:<ckaId>`, the convention of the certificate service.
+   */
+  #files(app: AppSlot, signIds: string[]): RawDataObject[] {
+    const enumFiles = this.#f.SKF_EnumFiles;
+    const readFile = this.#f.SKF_ReadFile;
+    if (!enumFiles || !readFile) return [];
+    const out: RawDataObject[] = [];
+    for (const nameRaw of this.#list('SKF_EnumFiles', (buf, size) => enumFiles(app.handle, buf, size), true)) {
+      const value = Buffer.alloc(MAX_OBJECT_BYTES);
+      const got: [number] = [0];
+      if (this.#call('SKF_ReadFile', skfText(nameRaw), () => readFile(app.handle, cName(nameRaw), 0, value.length, value, got), true) !== SAR.OK) continue;
+      const name = skfText(nameRaw);
+      const data = value.subarray(0, got[0]);
+      const forContainer = name.startsWith('seal.') ? hex(Buffer.concat([Buffer.from(name.slice(5)), Buffer.from(SIGN_SUFFIX)])) : undefined;
+      const sealOf = name === 'seal' ? signIds : forContainer && signIds.includes(forContainer) ? [forContainer] : [];
+      if (sealOf.length === 0) out.push({ label: name, application: skfText(app.raw), objectId: '', value: data });
+      for (const id of sealOf) out.push({ label: `seal:${id}`, application: skfText(app.raw), objectId: '', value: data });
+    }
+    return out;
+  }
+
+  /** Runs an SKF name-list call twice (size, then data) and splits the result. */
+  #list(fn: string, call: (buf: Buffer | null, size: [number]) => number, tolerant = false): Buffer[] {
+    const size: [number] = [0];
+    if (this.#call(fn, 'size', () => call(null, size), tolerant) !== SAR.OK || size[0] === 0) return [];
+    const buf = Buffer.alloc(size[0] + 2);
+    size[0] = buf.length;
+    if (this.#call(fn, '', () => call(buf, size), tolerant) !== SAR.OK) return [];
+    return splitNameList(buf.subarray(0, size[0]));
+  }
+
+  /** Runs one SKF call, records it, and throws on a SAR error unless `tolerant` (then returns the code). */
+  #call(fn: string, args: string, body: () => number, tolerant = false): number {
+    const started = performance.now();
+    let rv: number;
+    try {
+      rv = body();
+    } catch (error) {
+      this.#record(fn, args, 'ERROR', started);
+      throw new AssistantError('MODULE_FAILED', `${fn}: ${(error as Error).message}`);
+    }
+    this.#record(fn, args, sarName(rv), started);
+    if (rv !== SAR.OK && !tolerant) throw sarError(rv, fn);
+    return rv;
+  }
+
+  #record(fn: string, args: string, rv: string, started: number): void {
+    if (!this.#trace) return;
+    this.#trace.push({ fn, args, rv, ms: Math.round((performance.now() - started) * 1000) / 1000 });
+    if (this.#trace.length > TRACE_MAX) this.#trace.shift();
+  }
+
+  #quiet(body: () => number): void {
+    try {
+      body();
+    } catch {
+      // Closing a handle of a removed key may fail; nothing depends on it.
+    }
+  }
+}
