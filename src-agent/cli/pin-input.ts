@@ -1,4 +1,5 @@
 /** Reading a PIN in a terminal: from the TTY without echo, or one line a time from stdin. */
+import { UsageError } from './command.js';
 
 type Input = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
 
@@ -91,4 +92,17 @@ export function readPinFromTty(input: Input, prompt: NodeJS.WritableStream, ques
     };
     input.on('data', onData);
   });
+}
+
+/**
+ * One PIN for a command: a line from stdin with `--pin-stdin`, else typed at
+ * the TTY. Throws UsageError when there is no way to ask or the user gave none.
+ */
+export async function readPin(stdin: Input, stderr: NodeJS.WritableStream, fromStdin: boolean, questionZh = '请输入 CA 密码（PIN）：'): Promise<Buffer> {
+  let pin: Buffer | null;
+  if (fromStdin) pin = await lineReader(stdin).next();
+  else if (stdin.isTTY && stdin.setRawMode) pin = await readPinFromTty(stdin, stderr, questionZh);
+  else throw new UsageError('没有终端可输入 PIN：请使用 --pin-stdin 从标准输入提供');
+  if (!pin || pin.length === 0) throw new UsageError(fromStdin ? '标准输入中没有 PIN' : '已取消：没有输入 PIN');
+  return pin;
 }

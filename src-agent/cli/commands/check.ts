@@ -1,7 +1,7 @@
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CommandContext } from '../command.js';
 import { CHECK_GROUPS, runChecks } from '../../check/index.js';
 import { formatProgress, formatReport } from '../../check/format.js';
-import { lineReader, readPinFromTty } from '../../check/pin-input.js';
+import { lineReader, readPinFromTty } from '../pin-input.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import type { CheckReport } from '../../protocol/types.js';
 

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, parseNetstat, parseSs, probeService } from '../../../src-agent/check/index.js';
 import { validityOutcome } from '../../../src-agent/check/certificates.js';
-import { lineReader } from '../../../src-agent/check/pin-input.js';
+import { lineReader } from '../../../src-agent/cli/pin-input.js';
 import { portOwner } from '../../../src-agent/check/port-owner.js';
 
 describe('parseSs', () => {
