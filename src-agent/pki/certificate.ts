@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { classifySubject, type CertKind } from './cert-kind.js';
 import { readCertParts, type KeyAlgorithm } from './cert-parts.js';
 import { formatName, readName, type DnAttribute } from './dn.js';
-import { readExtensions, type KeyUsage } from './extensions.js';
+import { readExtensions, type CertExtensions, type KeyUsage } from './extensions.js';
 import { SIGNATURE_ALGORITHM_NAMES } from './oids.js';
 
-/** Everything the assistant shows about a certificate. */
-export interface CertDetails {
+/** Everything the assistant shows about a certificate: its fields and its extensions. */
+export interface CertDetails extends Omit<CertExtensions, 'keyUsage'> {
   version: number;
   /** RFC 4514 order, most specific first: `CN=…, O=…, C=CN`. */
   subject: string;
@@ -22,7 +22,6 @@ export interface CertDetails {
   /** Empty when the certificate has no KeyUsage extension; see `keyUsagePresent`. */
   keyUsage: KeyUsage[];
   keyUsagePresent: boolean;
-  extKeyUsage: string[];
   keyAlgorithm: KeyAlgorithm;
   /** Named curve for EC/SM2 keys (`P-256`, `SM2`). */
   keyCurve?: string;
@@ -32,14 +31,6 @@ export interface CertDetails {
   signatureAlgorithm: string;
   /** SHA-256 over the DER, lower-case hex without separators. */
   fingerprintSha256: string;
-  subjectKeyIdentifier?: string;
-  authorityKeyIdentifier?: string;
-  basicConstraints?: { ca: boolean; pathLength?: number };
-  crlDistributionPoints: string[];
-  ocspUrls: string[];
-  caIssuersUrls: string[];
-  /** Certificate policy OIDs. */
-  policies: string[];
   kind: CertKind;
   /** Subject and issuer names are byte-identical (a root or other self-issued certificate). */
   selfIssued: boolean;

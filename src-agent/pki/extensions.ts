@@ -23,6 +23,7 @@ export interface CertExtensions {
   crlDistributionPoints: string[];
   ocspUrls: string[];
   caIssuersUrls: string[];
+  /** Certificate policy OIDs. */
   policies: string[];
 }
 

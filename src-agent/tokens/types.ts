@@ -1,18 +1,14 @@
 /** Data shapes the token layer hands to the rest of the agent. No JSON-RPC here. */
 
-/** User-PIN state of a token, from CK_TOKEN_INFO flags and lengths. */
-export interface PinState {
-  minLength: number;
-  maxLength: number;
-  /** CKF_PROTECTED_AUTHENTICATION_PATH: the PIN is typed on the reader's PIN pad. */
-  protectedAuthPath: boolean;
-  countLow: boolean;
-  finalTry: boolean;
-  locked: boolean;
+import type { PinSummary } from '../protocol/types.js';
+
+/**
+ * User-PIN state of a token, from CK_TOKEN_INFO flags and lengths (or SKF's
+ * PIN info): what the protocol reports, plus whether the PIN must be changed.
+ */
+export interface PinState extends PinSummary {
   /** CKF_USER_PIN_TO_BE_CHANGED. */
   toBeChanged: boolean;
-  /** 0 when locked, 1 at final try; SKF keys report the exact count; otherwise unknown (PKCS#11 gives no count). */
-  retriesLeft?: number;
 }
 
 export interface TokenInfo {
