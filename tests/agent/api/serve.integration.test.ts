@@ -4,7 +4,7 @@ import { command } from '../../../src-agent/cli/commands/serve.js';
 import type { CommandContext } from '../../../src-agent/cli/command.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
 import { fixtureEnv, useFixtures } from '../../helpers/fixtures.js';
-import { Client, MALL, makeConfig, reasonOf } from './harness.js';
+import { Client, MALL, makeConfig } from './harness.js';
 
 const fx = await useFixtures();
 
