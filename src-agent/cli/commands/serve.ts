@@ -31,6 +31,12 @@ export const command: CliCommand = {
     } else {
       ui = new HeadlessUi();
     }
+    // Listen for SIGINT/SIGTERM before starting anything: a stop asked for while the
+    // agent is still starting (installer, service manager, a quick Ctrl-C) must not be lost.
+    let requestStop: () => void = () => undefined;
+    const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+    process.on('SIGINT', requestStop);
+    process.on('SIGTERM', requestStop);
     const core = await ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
     let server: RunningServer | undefined = undefined;
     const runCheck = checkRunner(() => server?.trustedSeen() ?? []);
@@ -44,15 +50,9 @@ export const command: CliCommand = {
         if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
       } else ctx.stdout.write('请在本机浏览器中打开上面的地址；PIN 输入框会在那里弹出。\n');
     }
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopRequested;
+    process.off('SIGINT', requestStop);
+    process.off('SIGTERM', requestStop);
     ctx.stdout.write('正在关闭互认助手…… Shutting down…\n');
     await headless?.close();
     await server.close();

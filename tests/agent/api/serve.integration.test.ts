@@ -48,6 +48,27 @@ describe('serve command', () => {
     await pending.catch(() => undefined);
   });
 
+  it('honours a SIGTERM that arrives while it is still starting', async () => {
+    const config = await makeConfig(fx);
+    let out = '';
+    const stdout = new PassThrough();
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ctx: CommandContext = {
+      options: { port: '0', 'no-open': true },
+      args: [],
+      config,
+      json: false,
+      core: () => startCore(config, { hostEnv: fixtureEnv(fx), pollIntervalMs: 0 }),
+      stdout,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+    };
+    const exit = command.run(ctx);
+    process.emit('SIGTERM'); // before the token layer, the API or the window exist
+    expect(await exit).toBe(0);
+    expect(out).toContain('正在关闭互认助手');
+  });
+
   it('refuses --scripted-ui-pins outside the test flag', async () => {
     const saved = process.env.CA_ASSISTANT_TEST;
     delete process.env.CA_ASSISTANT_TEST;
