@@ -1,6 +1,6 @@
 import type { CertEntry } from '../service/cert-service.js';
 import type { CheckContext, CheckGroup, Outcome } from './types.js';
-import { certName, shortTime, tokenName } from './types.js';
+import { certName, isEncryptionCert, shortTime, tokenName } from './types.js';
 
 /** A certificate expiring within this many days is a warning (default 30). */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -24,12 +24,15 @@ export function validityOutcome(entry: CertEntry, now: Date): Outcome {
   return { ...base, status: 'ok', detailZh: `有效期 ${range}，还有 ${days} 天`, detailEn: `Valid, ${days} days left` };
 }
 
-function usageOutcome(entry: CertEntry): Outcome {
+/** `pairedWithSigning`: the token also holds a signing certificate, so an encryption certificate beside it is expected. */
+function usageOutcome(entry: CertEntry, pairedWithSigning: boolean): Outcome {
   const name = certName(entry);
   const base = { id: `cert.usage:${entry.token.id}`, titleZh: `${name} 密钥用途`, titleEn: `Key usage of ${name}`, data: { keyUsage: entry.details.keyUsage } };
   if (!entry.details.keyUsagePresent) return { ...base, status: 'ok', detailZh: '证书未限制密钥用途', detailEn: 'No KeyUsage extension (any use)' };
   const ku = entry.details.keyUsage;
   if (ku.includes('digitalSignature') || ku.includes('nonRepudiation')) return { ...base, status: 'ok', detailZh: `可用于签名（${ku.join('、')}）`, detailEn: `Signing allowed (${ku.join(', ')})` };
+  if (pairedWithSigning && isEncryptionCert(entry))
+    return { ...base, status: 'ok', detailZh: `加密证书（${ku.join('、')}），仅用于加密，签章使用同一 CA 锁中的签名证书`, detailEn: `Encryption certificate (${ku.join(', ')}); the signing certificate beside it signs`, data: { ...base.data, encryption: true } };
   return {
     ...base, status: 'fail', detailZh: `该证书不能用于签名（用途仅为 ${ku.join('、') || '无'}），可能是加密证书`, detailEn: `Not a signing certificate (${ku.join(', ')})`,
     remedyZh: '签章需使用签名证书；请确认 CA 锁内是否有签名证书，或联系发证机构。', remedyEn: 'Signing needs a signature certificate; contact the certificate authority.',
@@ -78,11 +81,15 @@ async function run(ctx: CheckContext): Promise<void> {
       });
       continue;
     }
+    const paired = entries.some((e) => !isEncryptionCert(e));
     for (const entry of entries) {
       any = true;
+      const encryption = paired && isEncryptionCert(entry);
       ctx.emit(validityOutcome(entry, ctx.now));
-      ctx.emit(usageOutcome(entry));
+      ctx.emit(usageOutcome(entry, paired));
       ctx.emit(chainOutcome(ctx, entry));
+      // An encryption certificate never signs: whether its key signs is no question (SKF reports none).
+      if (encryption) continue;
       // Unknown before login: the PIN checks settle it when they will run.
       if (entry.token.hasPrivateKey !== null || !ctx.options.pin) ctx.emit(keyOutcome(entry));
     }

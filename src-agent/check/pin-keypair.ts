@@ -1,17 +1,24 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { digestInfo, getHashAlgorithm } from '../pki/index.js';
+import { readCertParts } from '../pki/cert-parts.js';
+import { digestInfo, getHashAlgorithm, sm2Digest, sm2PublicPoint, sm2Verify } from '../pki/index.js';
 import { REASONS, toAssistantError } from '../protocol/errors.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { TokenInfo } from '../tokens/types.js';
 import type { CheckContext, CheckGroup, Outcome } from './types.js';
-import { certName, tokenName } from './types.js';
+import { certName, isEncryptionCert, tokenName } from './types.js';
 
 /**
  * Signs sha256(random data) with the certificate's key on the token and
  * verifies it with the certificate's public key. True when the key matches.
+ * SM2: the token signs e = SM3(Z ‖ data) (`SM2_SM3`, default signer id), verified over data.
  */
 export async function proveKeyPair(ctx: CheckContext, entry: CertEntry): Promise<boolean> {
   const data = randomBytes(32);
+  if (entry.details.keyAlgorithm === 'SM2') {
+    const { spki } = readCertParts(entry.token.der).publicKey;
+    const sig = await ctx.core.tokens.sign(entry.token.id, 'SM2_SM3', sm2Digest(sm2PublicPoint(spki), data));
+    return sm2Verify(spki, data, sig);
+  }
   const hash = createHash('sha256').update(data).digest();
   const key = createPublicKey(entry.details.publicKeyPem);
   if (entry.details.keyAlgorithm === 'RSA') {
@@ -75,11 +82,15 @@ async function checkToken(ctx: CheckContext, token: TokenInfo): Promise<void> {
   for (const entry of await ctx.entries(token.id, true)) {
     const cname = certName(entry);
     const kp = { id: `keypair:${entry.token.id}`, titleZh: `${cname} 密钥对`, titleEn: `Key pair of ${cname}`, data: { certId: entry.token.id } };
+    if (isEncryptionCert(entry)) {
+      ctx.emit({ ...kp, status: 'skipped', detailZh: '加密证书不用于签名，无需试签名', detailEn: 'An encryption certificate does not sign; no test signature' });
+      continue;
+    }
     if (entry.token.hasPrivateKey === false) {
       ctx.emit({ ...kp, status: 'fail', detailZh: '登录后仍未找到与证书对应的私钥，该证书无法签章', detailEn: 'No private key matches the certificate, even after login', remedyZh: '请联系发证机构重新写入证书或更换 CA 锁。', remedyEn: 'Contact the certificate authority to re-issue the certificate.' });
       continue;
     }
-    if (entry.details.keyAlgorithm !== 'RSA' && entry.details.keyAlgorithm !== 'EC') {
+    if (entry.details.keyAlgorithm !== 'RSA' && entry.details.keyAlgorithm !== 'EC' && entry.details.keyAlgorithm !== 'SM2') {
       ctx.emit({ ...kp, status: 'skipped', detailZh: `暂不支持验证 ${entry.details.keyAlgorithm} 密钥对`, detailEn: `${entry.details.keyAlgorithm} key pairs are not verified yet` });
       continue;
     }

@@ -1,6 +1,6 @@
 import { toAssistantError } from '../protocol/errors.js';
 import type { CheckContext, CheckGroup } from './types.js';
-import { certName } from './types.js';
+import { certName, isEncryptionCert } from './types.js';
 
 const MIME_NAMES: Record<string, string> = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/gif': 'GIF', 'image/bmp': 'BMP' };
 
@@ -8,6 +8,7 @@ async function run(ctx: CheckContext): Promise<void> {
   let any = false;
   for (const token of ctx.tokens) {
     for (const entry of await ctx.entries(token.id)) {
+      if (isEncryptionCert(entry)) continue; // seals go with signing certificates
       const org = entry.details.kind === 'organization';
       const name = certName(entry);
       const base = { id: `seal:${entry.token.id}`, titleZh: `${name} ${org ? '公章' : '签章'}图片`, titleEn: `Seal image of ${name}`, data: { certId: entry.token.id } as Record<string, unknown> };

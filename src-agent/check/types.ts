@@ -84,3 +84,14 @@ export function certName(entry: CertEntry): string {
 export function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
+
+/**
+ * An encryption certificate: its KeyUsage allows key/data encipherment or key
+ * agreement and no signing (the second half of a 国密 dual-certificate pair).
+ * It is listed, but never judged as a signing certificate.
+ */
+export function isEncryptionCert(entry: CertEntry): boolean {
+  const ku = entry.details.keyUsage;
+  return entry.details.keyUsagePresent && !ku.includes('digitalSignature') && !ku.includes('nonRepudiation')
+    && (ku.includes('keyEncipherment') || ku.includes('dataEncipherment') || ku.includes('keyAgreement'));
+}
