@@ -24,6 +24,9 @@ export function tokenIdOf(modulePath: string, t: RawTokenInfo): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
+/** What identifies a token in a probe's rescan. */
+const tokenKey = (t: RawTokenInfo): string => `${t.serial}|${t.label}`;
+
 export function pinStateOf(t: RawTokenInfo): PinState {
   const has = (flag: number): boolean => (t.flags & flag) !== 0;
   const locked = has(pkcs11js.CKF_USER_PIN_LOCKED);
@@ -53,6 +56,7 @@ export class ModuleRuntime {
   #host: TokenHost;
   #probe: TokenHost | undefined;
   #lastProbe = '';
+  #probed = false;
 
   constructor(readonly entry: ModuleEntry, private readonly vendors: Vendor[], private readonly hostOptions: TokenHostOptions, private readonly onHostExit: () => void) {
     this.vendor = entry.vendor;
@@ -101,10 +105,17 @@ export class ModuleRuntime {
       if (!this.info) return false;
     }
     const before = this.#signature();
-    if (this.#probe) {
+    if (this.#probe && !this.#probed) {
+      // First enumeration: the host initialized a moment ago and sees every token, so the
+      // probe (a second process start) is warmed in the background instead of waited for.
+      this.#probed = true;
+      await this.#routeFrom(this.#host);
+      this.#lastProbe = [...this.routes.values()].map((r) => tokenKey(r.token)).sort().join(',');
+      void this.#probe.call({ op: 'info' }).catch(() => undefined);
+    } else if (this.#probe) {
       await this.#probe.call({ op: 'reinit' });
       const probed = await this.#probe.call<RawSlot[]>({ op: 'slots' });
-      const key = probed.filter((s) => s.token).map((s) => `${s.token?.serial}|${s.token?.label}`).sort().join(',');
+      const key = probed.flatMap((s) => (s.token ? [tokenKey(s.token)] : [])).sort().join(',');
       if (key !== this.#lastProbe) {
         if (this.#lastProbe !== '' || this.routes.size > 0) this.#host = await this.#takeSpare();
         this.#lastProbe = key;
