@@ -6,9 +6,8 @@
  */
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
-import { P11Module } from './p11-module.js';
+import type { P11Module } from './p11-module.js';
 import { providerOf } from './provider.js';
-import { SkfModule } from './skf-module.js';
 
 /** What both providers answer; the host does not care which it drives. */
 type HostModule = Pick<P11Module, 'open' | 'close' | 'reinit' | 'info' | 'slots' | 'objects' | 'login' | 'logout' | 'loginState' | 'sign' | 'takeTrace'>;
@@ -54,14 +53,16 @@ function handle(module: HostModule, request: HostRequest): unknown {
   throw new AssistantError('BAD_REQUEST', `unknown host op`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (!modulePath || !process.send) {
     console.error('token host: must be started by the agent with a module path');
     process.exit(2);
   }
   const trace = process.env.CA_ASSISTANT_P11_TRACE === '1';
   const { provider, file } = providerOf(modulePath);
-  const module: HostModule = provider === 'skf' ? new SkfModule(file, trace) : new P11Module(file, trace);
+  // Load only the provider this host needs: koffi (SKF) costs every PKCS#11 host start otherwise.
+  const module: HostModule =
+    provider === 'skf' ? new (await import('./skf-module.js')).SkfModule(file, trace) : new (await import('./p11-module.js')).P11Module(file, trace);
   try {
     module.open();
   } catch (error) {
@@ -86,4 +87,4 @@ function main(): void {
   });
 }
 
-main();
+void main();
