@@ -5,6 +5,7 @@ import { ckrCodeOf, ckrError, ckrName } from './ckr.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, TraceEntry } from './host-protocol.js';
 import type { SignMechanism } from './types.js';
+import { CallTrace } from './call-trace.js';
 
 type Handle = Buffer;
 const CKM_NAMES = new Map<number, string>(
@@ -12,8 +13,6 @@ const CKM_NAMES = new Map<number, string>(
     .filter(([name, value]) => name.startsWith('CKM_') && typeof value === 'number')
     .map(([name, value]) => [value as number, name]),
 );
-/** Trace entries kept before the oldest are dropped (default 2000). */
-const TRACE_MAX = 2000;
 /** Constants pkcs11js's typings lack (values from the PKCS#11 v2.40 header). */
 const CKF_TOKEN_PRESENT = 0x1;
 const CKS_RO_USER_FUNCTIONS = 1;
@@ -31,10 +30,10 @@ export class P11Module {
   readonly #sessions = new Map<string, Handle>();
   readonly #slots = new Map<string, Handle>();
   readonly #keys = new Map<string, Handle>();
-  readonly #trace: TraceEntry[] | undefined;
+  readonly #trace: CallTrace;
 
   constructor(readonly path: string, trace = false) {
-    this.#trace = trace ? [] : undefined;
+    this.#trace = new CallTrace(trace);
   }
 
   /** Loads and initializes the module. Throws AssistantError (MODULE_FAILED) with a cause in English. */
@@ -189,7 +188,7 @@ export class P11Module {
   }
 
   takeTrace(): TraceEntry[] {
-    return this.#trace ? this.#trace.splice(0) : [];
+    return this.#trace.take();
   }
 
   #session(slotId: string): Handle {
@@ -270,10 +269,7 @@ export class P11Module {
       rv = ckrName(code);
       throw ckrError(code, fn);
     } finally {
-      if (this.#trace) {
-        this.#trace.push({ fn, args, rv, ms: Math.round((performance.now() - started) * 1000) / 1000 });
-        if (this.#trace.length > TRACE_MAX) this.#trace.shift();
-      }
+      this.#trace.record(fn, args, rv, started);
     }
   }
 }

@@ -7,9 +7,8 @@ import {
   type SkfFunctions, type SkfHandle, type SkfOptionalFunctions,
 } from './skf-library.js';
 import type { SignMechanism } from './types.js';
+import { CallTrace } from './call-trace.js';
 
-/** Trace entries kept before the oldest are dropped (default 2000). */
-const TRACE_MAX = 2000;
 /** Largest certificate or seal file read from a key, bytes (default 256 KiB). */
 const MAX_OBJECT_BYTES = 256 * 1024;
 /** PKCS#11 token flags the rest of the token layer reads (values from the v2.40 header). */
@@ -45,10 +44,10 @@ export class SkfModule {
   #skf: (SkfFunctions & SkfOptionalFunctions) | undefined;
   readonly #devices = new Map<string, Device>();
   readonly #apps = new Map<string, AppSlot>();
-  readonly #trace: TraceEntry[] | undefined;
+  readonly #trace: CallTrace;
 
   constructor(readonly path: string, trace = false) {
-    this.#trace = trace ? [] : undefined;
+    this.#trace = new CallTrace(trace);
   }
 
   /** Loads the library. Throws AssistantError MODULE_FAILED (`ckr: LOAD_FAILED`). */
@@ -190,7 +189,7 @@ export class SkfModule {
   }
 
   takeTrace(): TraceEntry[] {
-    return this.#trace ? this.#trace.splice(0) : [];
+    return this.#trace.take();
   }
 
   get #f(): SkfFunctions & SkfOptionalFunctions {
@@ -319,18 +318,12 @@ export class SkfModule {
     try {
       rv = body();
     } catch (error) {
-      this.#record(fn, args, 'ERROR', started);
+      this.#trace.record(fn, args, 'ERROR', started);
       throw new AssistantError('MODULE_FAILED', `${fn}: ${(error as Error).message}`);
     }
-    this.#record(fn, args, sarName(rv), started);
+    this.#trace.record(fn, args, sarName(rv), started);
     if (rv !== SAR.OK && !tolerant) throw sarError(rv, fn);
     return rv;
-  }
-
-  #record(fn: string, args: string, rv: string, started: number): void {
-    if (!this.#trace) return;
-    this.#trace.push({ fn, args, rv, ms: Math.round((performance.now() - started) * 1000) / 1000 });
-    if (this.#trace.length > TRACE_MAX) this.#trace.shift();
   }
 
   #quiet(body: () => number): void {
