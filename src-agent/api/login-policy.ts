@@ -44,14 +44,12 @@ type Grants = Map<string | null, number>;
 export class LoginPolicy {
   readonly #grants = new Map<string, Grants>();
   readonly #queues = new Map<string, Promise<unknown>>();
-  readonly #known = new Set<string>();
   readonly #now: () => number;
   readonly #sweep: NodeJS.Timeout;
   readonly #offChanged: () => void;
 
   constructor(private readonly options: LoginPolicyOptions) {
     this.#now = options.now ?? Date.now;
-    for (const t of options.tokens.tokens()) this.#known.add(t.id);
     this.#offChanged = options.tokens.on('changed', (tokens) => this.#onChanged(tokens));
     this.#sweep = setInterval(() => void this.#expireIdle(), Math.min(1000, Math.max(100, options.pinCacheSeconds * 500)));
     this.#sweep.unref();
@@ -63,23 +61,6 @@ export class LoginPolicy {
    */
   registerUserLogin(tokenId: string): void {
     this.#grantsOf(tokenId).set(null, this.#now());
-  }
-
-  /**
-   * The certificate, saying TOKEN_REMOVED (not CERT_NOT_FOUND) when its token
-   * was present earlier and has gone.
-   */
-  async resolve(certId: string): Promise<CertEntry> {
-    try {
-      return await this.options.certs.get(certId);
-    } catch (error) {
-      const tokenId = certId.split('.')[0] ?? '';
-      const present = this.options.tokens.tokens().some((t) => t.id === tokenId);
-      if (AssistantError.is(error) && error.reason === 'CERT_NOT_FOUND' && !present && this.#known.has(tokenId)) {
-        throw new AssistantError('TOKEN_REMOVED', `token ${tokenId} was removed`);
-      }
-      throw error;
-    }
   }
 
   /**
@@ -218,7 +199,6 @@ export class LoginPolicy {
   }
 
   #onChanged(tokens: TokenInfo[]): void {
-    for (const t of tokens) this.#known.add(t.id);
     for (const tokenId of [...this.#grants.keys()]) {
       const token = tokens.find((t) => t.id === tokenId);
       if (!token || !token.loggedIn) this.#grants.delete(tokenId);

@@ -64,7 +64,7 @@ export const list: Handler<'certs.list'> = async (params, _session, { core }) =>
   return { certs: out };
 };
 
-export const chain: Handler<'certs.chain'> = async (params, _session, { core, policy }) => {
-  const result = core.certs.chain(await policy.resolve(params.certId));
+export const chain: Handler<'certs.chain'> = async (params, _session, { core }) => {
+  const result = core.certs.chain(await core.certs.get(params.certId));
   return { chain: result.chain.map((der) => der.toString('base64')), trusted: result.trusted, problems: result.problems.map(toProblem) };
 };

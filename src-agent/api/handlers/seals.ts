@@ -2,8 +2,8 @@ import { AssistantError } from '../../protocol/errors.js';
 import type { Handler } from '../context.js';
 
 /** The seal image; CERT_NOT_FOUND (with a Chinese detail) when the certificate has none. */
-export const get: Handler<'seals.get'> = async (params, _session, { core, policy }) => {
-  const seal = await core.certs.seal(await policy.resolve(params.certId));
+export const get: Handler<'seals.get'> = async (params, _session, { core }) => {
+  const seal = await core.certs.seal(await core.certs.get(params.certId));
   if (!seal) throw new AssistantError('CERT_NOT_FOUND', `no seal image for ${params.certId}`, { detailZh: '该证书没有对应的签章图片' });
   return {
     mime: seal.mime,

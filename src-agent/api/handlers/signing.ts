@@ -38,7 +38,7 @@ export async function signAudited(attempt: SignAttempt, session: Session, servic
       result,
     });
   try {
-    const resolved = await policy.resolve(attempt.certId);
+    const resolved = await core.certs.get(attempt.certId);
     entry = resolved;
     const use = { origin: session.origin, trusted: session.trusted, signal: session.signal, ...(attempt.documentName !== undefined ? { documentName: attempt.documentName } : {}) };
     const result = await policy.withLogin(use, resolved, () =>
