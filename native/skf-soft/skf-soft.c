@@ -20,6 +20,12 @@
  * per application handle. SKF_ECCSignData signs the 32-byte e = SM3(Z || M) the
  * caller computed (GM/T 0016 §7.6.x convention): no Z is added here.
  *
+ * A container whose sign.key is an RSA key is an RSA container (type 1);
+ * SKF_RSASignData applies PKCS#1 v1.5 type-1 padding to the caller's bytes, a DER
+ * DigestInfo (as CKM_RSA_PKCS does): the device hashes nothing. A key file that
+ * is present but unreadable makes SKF_GetContainerType fail with SAR_FILEERR and
+ * signing fail with SAR_KEYNOTFOUNTERR, like a key whose store is damaged.
+ *
  * Build: native/skf-soft/build.sh  ->  native/skf-soft/build/libskfsoft.so
  */
 #include <dirent.h>
@@ -32,8 +38,10 @@
 #include <sys/stat.h>
 
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #define API __attribute__((visibility("default")))
 
@@ -68,6 +76,12 @@ typedef void *HANDLE;
 #define CONTAINER_RSA 1
 #define CONTAINER_ECC 2
 #define ECC_MAX_COORD_LEN 64 /* ECC_MAX_XCOORDINATE_BITS_LEN / 8 */
+#define PKCS1_V15_OVERHEAD 11 /* 00 01 PS(>= 8 x FF) 00 */
+
+/* Algorithm identifiers (GM/T 0006), ORed into DEVINFO's capability fields. */
+#define SGD_RSA 0x00010000
+#define SGD_SM2_1 0x00020100
+#define SGD_SM3 0x00000001
 
 #pragma pack(push, 1)
 typedef struct { BYTE major, minor; } VERSION;
@@ -256,8 +270,8 @@ API ULONG SKF_GetDevInfo(HANDLE hDev, DEVINFO *pDevInfo) {
   free(conf);
   pDevInfo->HWVersion.major = 1;
   pDevInfo->FirmwareVersion.major = 1;
-  pDevInfo->AlgAsymCap = 0x00020100; /* SGD_SM2_1 */
-  pDevInfo->AlgHashCap = 0x00000001; /* SGD_SM3 */
+  pDevInfo->AlgAsymCap = SGD_RSA | SGD_SM2_1;
+  pDevInfo->AlgHashCap = SGD_SM3;
   pDevInfo->TotalSpace = 64 * 1024;
   pDevInfo->FreeSpace = 32 * 1024;
   pDevInfo->MaxECCBufferSize = 1024;
@@ -470,24 +484,36 @@ API ULONG SKF_CloseContainer(HANDLE hContainer) {
   return SAR_OK;
 }
 
-/* Loads "<container>/<which>.key" (PEM, any format OpenSSL reads). */
-static EVP_PKEY *load_key(Con *con, const char *which) {
+/*
+ * Loads "<container>/<which>.key" (PEM, any format OpenSSL reads). NULL when the
+ * file is missing or unreadable; *damaged (if given) tells the second case apart.
+ */
+static EVP_PKEY *load_key(Con *con, const char *which, int *damaged) {
   char p[PATH_MAX];
   snprintf(p, sizeof p, "%s/%s.key", con->path, which);
+  if (damaged) *damaged = 0;
   FILE *f = fopen(p, "r");
   if (!f) return NULL;
   EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
   fclose(f);
+  if (!key) {
+    ERR_clear_error(); /* leave no stale OpenSSL error to a later call */
+    if (damaged) *damaged = 1;
+  }
   return key;
 }
 
+/* The container type follows its signing key (else its encryption key). */
 API ULONG SKF_GetContainerType(HANDLE hContainer, ULONG *pulContainerType) {
   Con *con = hContainer;
   ULONG rv = check_con(con);
   if (rv != SAR_OK) return rv;
   if (!pulContainerType) return SAR_INVALIDPARAMERR;
-  EVP_PKEY *key = load_key(con, "sign");
-  if (!key) key = load_key(con, "enc");
+  int damaged = 0;
+  EVP_PKEY *key = load_key(con, "sign", &damaged);
+  if (!key && damaged) return SAR_FILEERR;
+  if (!key) key = load_key(con, "enc", &damaged);
+  if (!key && damaged) return SAR_FILEERR;
   *pulContainerType = !key ? CONTAINER_EMPTY : EVP_PKEY_is_a(key, "RSA") ? CONTAINER_RSA : CONTAINER_ECC;
   EVP_PKEY_free(key);
   return SAR_OK;
@@ -528,9 +554,9 @@ API ULONG SKF_ECCSignData(HANDLE hContainer, BYTE *pbData, ULONG ulDataLen, ECCS
   if (!pbData || !pSignature) return SAR_INVALIDPARAMERR;
   if (ulDataLen != 32) return SAR_INDATALENERR;
   if (!con->app->loggedIn) return SAR_USER_NOT_LOGGED_IN;
-  EVP_PKEY *key = load_key(con, "sign");
+  EVP_PKEY *key = load_key(con, "sign", NULL);
   if (!key) return SAR_KEYNOTFOUNTERR;
-  if (!EVP_PKEY_is_a(key, "SM2")) {
+  if (!EVP_PKEY_is_a(key, "SM2")) { /* an RSA container has no ECC signing key */
     EVP_PKEY_free(key);
     return SAR_KEYNOTFOUNTERR;
   }
@@ -543,6 +569,50 @@ API ULONG SKF_ECCSignData(HANDLE hContainer, BYTE *pbData, ULONG ulDataLen, ECCS
     ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &q, (long)derLen);
     if (sig && put_coord(ECDSA_SIG_get0_r(sig), pSignature->r) && put_coord(ECDSA_SIG_get0_s(sig), pSignature->s)) rv = SAR_OK;
     ECDSA_SIG_free(sig);
+  }
+  EVP_PKEY_CTX_free(ctx);
+  EVP_PKEY_free(key);
+  return rv;
+}
+
+/*
+ * RSA signature with the container's signing key: PKCS#1 v1.5 type-1 padding of
+ * pbData (the caller's DER DigestInfo) and the private-key operation, giving
+ * modulus-length bytes. Usual size protocol: NULL pbSignature asks for the
+ * length, a short buffer gives SAR_BUFFER_TOO_SMALL with the length needed.
+ */
+API ULONG SKF_RSASignData(HANDLE hContainer, BYTE *pbData, ULONG ulDataLen, BYTE *pbSignature, ULONG *pulSignLen) {
+  Con *con = hContainer;
+  ULONG rv = check_con(con);
+  if (rv != SAR_OK) return rv;
+  if (!pbData || !pulSignLen) return SAR_INVALIDPARAMERR;
+  if (!con->app->loggedIn) return SAR_USER_NOT_LOGGED_IN;
+  EVP_PKEY *key = load_key(con, "sign", NULL);
+  if (!key) return SAR_KEYNOTFOUNTERR;
+  if (!EVP_PKEY_is_a(key, "RSA")) { /* an ECC container has no RSA signing key */
+    EVP_PKEY_free(key);
+    return SAR_KEYNOTFOUNTERR;
+  }
+  size_t modLen = (size_t)EVP_PKEY_get_size(key);
+  EVP_PKEY_CTX *ctx = NULL;
+  if (ulDataLen == 0 || modLen < PKCS1_V15_OVERHEAD || ulDataLen > modLen - PKCS1_V15_OVERHEAD) {
+    rv = SAR_INDATALENERR;
+  } else if (!pbSignature) {
+    *pulSignLen = (ULONG)modLen;
+  } else if (*pulSignLen < modLen) {
+    *pulSignLen = (ULONG)modLen;
+    rv = SAR_BUFFER_TOO_SMALL;
+  } else {
+    /* No signature digest is set: OpenSSL pads and signs the input as given. */
+    size_t sigLen = modLen;
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    rv = SAR_FAIL;
+    if (ctx && EVP_PKEY_sign_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+        EVP_PKEY_sign(ctx, pbSignature, &sigLen, pbData, ulDataLen) > 0) {
+      *pulSignLen = (ULONG)sigLen;
+      rv = SAR_OK;
+    }
+    if (rv != SAR_OK) ERR_clear_error();
   }
   EVP_PKEY_CTX_free(ctx);
   EVP_PKEY_free(key);

@@ -11,6 +11,7 @@ export const SAR = {
   OK: 0,
   FAIL: 0x0a000001,
   NOTSUPPORTYETERR: 0x0a000003,
+  FILEERR: 0x0a000004,
   INVALIDHANDLEERR: 0x0a000005,
   INVALIDPARAMERR: 0x0a000006,
   INDATALENERR: 0x0a000010,
@@ -81,7 +82,8 @@ export interface SkfFunctions {
 export interface SkfOptionalFunctions {
   SKF_EnumFiles?(app: SkfHandle, list: Buffer | null, size: Cell<number>): number;
   SKF_ReadFile?(app: SkfHandle, name: Buffer, offset: number, size: number, out: Buffer, outLen: Cell<number>): number;
-  SKF_RSASignData?(con: SkfHandle, data: Buffer, length: number, signature: Buffer, size: Cell<number>): number;
+  /** `signature` null asks for the length (the usual SKF size protocol). */
+  SKF_RSASignData?(con: SkfHandle, data: Buffer, length: number, signature: Buffer | null, size: Cell<number>): number;
 }
 
 /** `sizeof(DEVINFO)` is 302 packed (GM/T 0016 headers use pack(1)); room for padded layouts too. */
@@ -90,6 +92,27 @@ export const DEVINFO_BUFFER_BYTES = 512;
 export const ECC_SIGNATURE_BLOB_BYTES = 128;
 export const USER_TYPE = 1;
 export const CONTAINER_TYPE = { EMPTY: 0, RSA: 1, ECC: 2 } as const;
+
+/**
+ * Algorithm identifier bits (GM/T 0006) of DEVINFO's AlgAsymCap and AlgHashCap.
+ * SM2 is the 0x00020000 bit: vendors' headers disagree on the low bits of
+ * SGD_SM2_1 (0x00020100 in SKF headers, 0x00020200 in GM/T 0006-2012).
+ */
+const ASYM_CAPS: [bit: number, name: string][] = [[0x00010000, 'SGD_RSA'], [0x00020000, 'SGD_SM2_1']];
+const HASH_CAPS: [bit: number, name: string][] = [[0x00000001, 'SGD_SM3'], [0x00000002, 'SGD_SHA1'], [0x00000004, 'SGD_SHA256']];
+/** Byte offsets of AlgAsymCap and AlgHashCap in the packed DEVINFO (after Version, four strings and two VERSIONs). */
+const DEVINFO_ASYM_CAP = 202;
+const DEVINFO_HASH_CAP = 206;
+
+/**
+ * The algorithms a DEVINFO (as filled by SKF_GetDevInfo) says the device has, e.g.
+ * `['SGD_RSA', 'SGD_SM2_1', 'SGD_SM3']`. ULONGs are in native order: little-endian on every target the assistant ships for.
+ */
+export function deviceAlgorithms(devInfo: Buffer): string[] {
+  const asym = devInfo.readUInt32LE(DEVINFO_ASYM_CAP);
+  const hash = devInfo.readUInt32LE(DEVINFO_HASH_CAP);
+  return [...ASYM_CAPS.filter(([bit]) => asym & bit), ...HASH_CAPS.filter(([bit]) => hash & bit)].map(([, name]) => name);
+}
 
 // GM/T 0016 ULONG and BOOL are 32-bit; names are byte strings (often GBK), passed as bytes.
 const PROTOTYPES: Record<keyof SkfFunctions | keyof SkfOptionalFunctions, string> = {

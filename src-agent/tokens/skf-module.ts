@@ -3,7 +3,7 @@ import { AssistantError } from '../protocol/errors.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, RawTokenInfo, TraceEntry } from './host-protocol.js';
 import {
-  CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, loadSkfLibrary, sarError, sarName, skfText, splitNameList,
+  CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, deviceAlgorithms, loadSkfLibrary, sarError, sarName, skfText, splitNameList,
   type SkfFunctions, type SkfHandle, type SkfOptionalFunctions,
 } from './skf-library.js';
 import type { SignMechanism } from './types.js';
@@ -100,27 +100,32 @@ export class SkfModule {
           maxPinLen: 16,
         };
         if (app) this.#pinInfo(app, token);
-        out.push({ slotId, description: skfText(raw), tokenPresent: app !== undefined, ...(app ? { token } : {}), ...(withMechanisms ? { mechanisms: ['SGD_SM2_1', 'SGD_SM3'] } : {}) });
+        out.push({ slotId, description: skfText(raw), tokenPresent: app !== undefined, ...(app ? { token } : {}), ...(withMechanisms ? { mechanisms: deviceAlgorithms(info) } : {}) });
       }
     }
     return out;
   }
 
-  /** Certificates of every container (signing ones with a key, encryption ones without), and application files as data objects. */
+  /**
+   * Certificates of every container (signing ones with a key, encryption ones without), and application
+   * files as data objects. A container whose type the library cannot tell (some fail SKF_GetContainerType)
+   * is taken to hold the key of its signing certificate: the signing call then has the last word.
+   */
   objects(slotId: string): RawObjects {
     const app = this.#slot(slotId);
     const certs: RawCert[] = [];
     const signIds: string[] = [];
     for (const conRaw of this.#list('SKF_EnumContainer', (buf, size) => this.#f.SKF_EnumContainer(app.handle, buf, size))) {
       this.#withContainer(app, conRaw, (con) => {
-        const type: [number] = [0];
-        this.#call('SKF_GetContainerType', skfText(conRaw), () => this.#f.SKF_GetContainerType(con, type));
+        const type: [number] = [CONTAINER_TYPE.EMPTY];
+        const typeKnown = this.#call('SKF_GetContainerType', skfText(conRaw), () => this.#f.SKF_GetContainerType(con, type), true) === SAR.OK;
+        const hasKey = !typeKnown || type[0] !== CONTAINER_TYPE.EMPTY;
         for (const sign of [true, false]) {
           const der = this.#exportCertificate(con, conRaw, sign);
           if (!der) continue;
           const ckaId = hex(Buffer.concat([conRaw, Buffer.from(sign ? SIGN_SUFFIX : ENC_SUFFIX)]));
           if (sign) signIds.push(ckaId);
-          certs.push({ ckaId, label: `${skfText(conRaw)}${sign ? '（签名）' : '（加密）'}`, der, hasPrivateKey: sign && type[0] !== CONTAINER_TYPE.EMPTY, privateKeyKnown: true });
+          certs.push({ ckaId, label: `${skfText(conRaw)}${sign ? '（签名）' : '（加密）'}`, der, hasPrivateKey: sign && hasKey, privateKeyKnown: true });
         }
       });
     }
@@ -155,7 +160,10 @@ export class SkfModule {
   /**
    * `SM2_SM3`: SKF_ECCSignData over `data`, the 32-byte e = SM3(Z ‖ M) the agent
    * computed; returns DER `SEQUENCE { r, s }` (GM/T 0009). `RSA_PKCS`:
-   * SKF_RSASignData over a DigestInfo. Encryption certificates never sign.
+   * SKF_RSASignData over a DER DigestInfo, which the device pads (PKCS#1 v1.5
+   * type 1) and signs; returns the modulus-length signature. A mechanism the
+   * container's key cannot do is the device's to refuse (SAR_KEYNOTFOUNTERR →
+   * KEY_NOT_FOUND). Encryption certificates never sign.
    * @throws AssistantError CERT_UNUSABLE (encryption certificate), UNSUPPORTED_ALGORITHM, KEY_NOT_FOUND.
    */
   sign(slotId: string, ckaId: string, certDer: Uint8Array, mechanism: SignMechanism, data: Uint8Array): Buffer {
