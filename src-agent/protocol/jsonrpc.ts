@@ -84,7 +84,7 @@ function publicDetails(details: ErrorDetails): Partial<ErrorData> {
   const out: Partial<ErrorData> = {};
   const { retriesLeft, ckr, detailZh, issues } = details;
   if (typeof retriesLeft === 'number' && Number.isSafeInteger(retriesLeft) && retriesLeft >= 0) out.retriesLeft = retriesLeft;
-  if (typeof ckr === 'string' && /^CKR_[A-Z0-9_]{1,60}$/.test(ckr)) out.ckr = ckr;
+  if (typeof ckr === 'string' && /^(CKR|SAR)_[A-Z0-9_]{1,60}$/.test(ckr)) out.ckr = ckr;
   if (typeof detailZh === 'string' && detailZh.length <= 500) out.detailZh = detailZh;
   if (Array.isArray(issues)) {
     out.issues = issues

@@ -289,7 +289,7 @@ export interface ErrorData {
   messageEn: string;
   remedyEn: string;
   retriesLeft?: number;
-  /** PKCS#11 return code name, e.g. `CKR_DEVICE_ERROR`. */
+  /** The key driver's return code name: PKCS#11 (`CKR_DEVICE_ERROR`) or SKF (`SAR_PIN_INCORRECT`). */
   ckr?: string;
   /** A Chinese detail line safe to show the user. */
   detailZh?: string;

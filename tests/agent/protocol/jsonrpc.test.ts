@@ -119,6 +119,8 @@ describe('errorReply', () => {
     expect(pin.error.data).not.toHaveProperty('path');
     const mod = errorReply(1, new AssistantError('MODULE_FAILED', 'x', { ckr: 'CKR_DEVICE_ERROR' }));
     expect(mod.error.data.ckr).toBe('CKR_DEVICE_ERROR');
+    expect(errorReply(1, new AssistantError('MODULE_FAILED', 'x', { ckr: 'SAR_INDATALENERR' })).error.data.ckr).toBe('SAR_INDATALENERR');
+    expect(errorReply(1, new AssistantError('MODULE_FAILED', 'x', { ckr: 'SARX_1' })).error.data).not.toHaveProperty('ckr');
     expect(errorReply(1, new AssistantError('MODULE_FAILED', 'x', { ckr: 'rm -rf /' })).error.data).not.toHaveProperty('ckr');
   });
 
