@@ -1,12 +1,15 @@
 /**
  * Entry point of a token host child process: loads one PKCS#11 module (or an
  * SKF library, for a module path `skf:<path>`) and answers the agent's requests
- * one at a time over IPC. A vendor module that crashes or hangs here costs the
+ * one at a time over IPC. argv: the module path, then optionally the vendor's
+ * SM2 constants as JSON (validated again here; unusable ones fail SM2 signing
+ * with MODULE_FAILED, the module still serves everything else). A vendor module that crashes or hangs here costs the
  * agent one request, not the assistant.
  */
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
 import type { P11Module } from './p11-module.js';
+import { parseSm2Setting } from './p11-sm2.js';
 import { providerOf } from './provider.js';
 
 /** What both providers answer; the host does not care which it drives. */
@@ -18,9 +21,10 @@ const send = (message: HostReply | HostHello): void => {
   process.send?.(message);
 };
 
-function errorOf(error: unknown): { reason: string; message: string; ckr?: string } {
+function errorOf(error: unknown): { reason: string; message: string; ckr?: string; detailZh?: string } {
   const e = toAssistantError(error);
-  return { reason: e.reason, message: e.message, ...(e.details.ckr ? { ckr: String(e.details.ckr) } : {}) };
+  const { ckr, detailZh } = e.details;
+  return { reason: e.reason, message: e.message, ...(ckr ? { ckr: String(ckr) } : {}), ...(typeof detailZh === 'string' ? { detailZh } : {}) };
 }
 
 function handle(module: HostModule, request: HostRequest): unknown {
@@ -61,8 +65,10 @@ async function main(): Promise<void> {
   const trace = process.env.CA_ASSISTANT_P11_TRACE === '1';
   const { provider, file } = providerOf(modulePath);
   // Load only the provider this host needs: koffi (SKF) costs every PKCS#11 host start otherwise.
+  const sm2 = parseSm2Setting(process.argv[3]);
+  if (sm2.error) console.error(`token host: ${sm2.error}`);
   const module: HostModule =
-    provider === 'skf' ? new (await import('./skf-module.js')).SkfModule(file, trace) : new (await import('./p11-module.js')).P11Module(file, trace);
+    provider === 'skf' ? new (await import('./skf-module.js')).SkfModule(file, trace) : new (await import('./p11-module.js')).P11Module(file, trace, sm2);
   try {
     module.open();
   } catch (error) {

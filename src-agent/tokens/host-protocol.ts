@@ -88,9 +88,16 @@ export interface HostCall {
   request: HostRequest;
 }
 
-export type HostReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { reason: string; message: string; ckr?: string } };
+/** An error as it crosses from a host: the reason, the log message, and the details the wire may carry. */
+export interface HostError {
+  reason: string;
+  message: string;
+  ckr?: string;
+  /** A Chinese detail line for the user (e.g. which vendor-table entry is missing). */
+  detailZh?: string;
+}
+
+export type HostReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: HostError };
 
 /** First message a host sends: the module loaded and initialized, or why not. */
-export type HostHello = { hello: true; ok: true } | { hello: true; ok: false; error: { reason: string; message: string; ckr?: string } };
+export type HostHello = { hello: true; ok: true } | { hello: true; ok: false; error: HostError };

@@ -3,6 +3,8 @@ import pkcs11js from 'pkcs11js';
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import { logger } from '../util/log.js';
 import type { RawModuleInfo, RawSlot, RawTokenInfo } from './host-protocol.js';
+import type { Sm2Params } from './p11-sm2.js';
+import { providerOf } from './provider.js';
 import { vendorForManufacturer, type ModuleEntry, type Vendor } from './registry.js';
 import { TokenHost, type TokenHostOptions } from './token-host.js';
 import type { PinState, TokenInfo } from './types.js';
@@ -84,7 +86,12 @@ export class ModuleRuntime {
     try {
       this.info = await this.#host.call<RawModuleInfo>({ op: 'info' });
       this.error = undefined;
-      this.vendor ??= vendorForManufacturer(this.vendors, this.info.manufacturer);
+      if (!this.vendor) {
+        this.vendor = vendorForManufacturer(this.vendors, this.info.manufacturer);
+        // SM2 constants belong to the library, which its manufacturer names better than an unlisted
+        // path: the host started without them, so one that has them replaces it (nothing is logged in yet).
+        if (this.#sm2()) this.#replaceHost();
+      }
       if (this.rescan === 'reinitialize') {
         this.#probe ??= new TokenHost(this.entry.path, { ...this.hostOptions, trace: false });
         if (!this.#spare) {
@@ -178,8 +185,20 @@ export class ModuleRuntime {
 
   #spare: TokenHost | undefined;
 
+  /** The vendor table's SM2 constants for this module (PKCS#11 modules only: SKF has SM2 built in). */
+  #sm2(): Sm2Params | undefined {
+    return providerOf(this.entry.path).provider === 'pkcs11' ? this.vendor?.sm2 : undefined;
+  }
+
+  #replaceHost(): void {
+    const old = this.#host;
+    this.#host = this.#newHost();
+    void old.stop();
+  }
+
   #newHost(): TokenHost {
-    const host = new TokenHost(this.entry.path, this.hostOptions);
+    const sm2 = this.#sm2();
+    const host = new TokenHost(this.entry.path, { ...this.hostOptions, ...(sm2 ? { sm2 } : {}) });
     host.on('exit', (why) => {
       if (why === 'stopped') return;
       this.hostExited(host);

@@ -3,6 +3,7 @@ import pkcs11js from 'pkcs11js';
 import { AssistantError } from '../protocol/errors.js';
 import { ckrCodeOf, ckrError, ckrName } from './ckr.js';
 import { ecdsaRawToDer } from './ecdsa.js';
+import { certSm2Point, matchSm2Key, sm2Misconfigured, sm2SignatureDer, sm2Unsupported, ulongOf, type KeyCandidate, type Sm2Setting } from './p11-sm2.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, TraceEntry } from './host-protocol.js';
 import type { SignMechanism } from './types.js';
 import { CallTrace } from './call-trace.js';
@@ -32,7 +33,8 @@ export class P11Module {
   readonly #keys = new Map<string, Handle>();
   readonly #trace: CallTrace;
 
-  constructor(readonly path: string, trace = false) {
+  /** `sm2`: the vendor table's SM2 constants for this module (p11-sm2.ts); without them SM2 certificates cannot sign. */
+  constructor(readonly path: string, trace = false, private readonly sm2: Sm2Setting = {}) {
     this.#trace = new CallTrace(trace);
   }
 
@@ -98,7 +100,9 @@ export class P11Module {
           };
         if (withMechanisms) {
           const list = this.#call('C_GetMechanismList', slotId, () => this.#p11.C_GetMechanismList(handle));
-          entry.mechanisms = list.map((m) => CKM_NAMES.get(m) ?? `0x${m.toString(16)}`);
+          const sm2 = this.sm2.params && ulongOf(this.sm2.params.signMechanism);
+          // A vendor mechanism has no name in pkcs11js: the vendor table's SM2 one is named after its use.
+          entry.mechanisms = list.map((m) => CKM_NAMES.get(m) ?? (m === sm2 ? `SM2(0x${m.toString(16)})` : `0x${m.toString(16)}`));
         }
       }
       out.push(entry);
@@ -111,13 +115,13 @@ export class P11Module {
     const session = this.#session(slotId);
     const loggedIn = this.loginState(slotId);
     const certHandles = this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }]);
-    const keys = this.#privateKeys(session);
+    const keys = this.#keyObjects(session, pkcs11js.CKO_PRIVATE_KEY);
     const certs: RawCert[] = certHandles.map((h) => {
       const [id, label, value] = this.#attrs(session, h, [pkcs11js.CKA_ID, pkcs11js.CKA_LABEL, pkcs11js.CKA_VALUE]);
       const category = this.#optionalUlong(session, h, pkcs11js.CKA_CERTIFICATE_CATEGORY);
       const ckaId = (id ?? Buffer.alloc(0)).toString('hex');
       const der = value ?? Buffer.alloc(0);
-      return { ckaId, label: (label ?? Buffer.alloc(0)).toString('utf8'), der, category, hasPrivateKey: this.#matchKey(keys, ckaId, der) !== undefined };
+      return { ckaId, label: (label ?? Buffer.alloc(0)).toString('utf8'), der, category, hasPrivateKey: this.#matchKey(session, keys, ckaId, der) !== undefined };
     });
     const dataHandles = this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_DATA }]);
     const data: RawDataObject[] = dataHandles.map((h) => {
@@ -164,23 +168,28 @@ export class P11Module {
     return info.state === CKS_RW_USER_FUNCTIONS || info.state === CKS_RO_USER_FUNCTIONS;
   }
 
-  /** Raw signature: RSA PKCS#1 v1.5 over `data` (a DigestInfo), or ECDSA over `data` (a hash) returned DER-encoded. */
+  /**
+   * Raw signature: RSA PKCS#1 v1.5 over `data` (a DigestInfo), ECDSA over `data` (a hash), or SM2
+   * over `data` (the 32-byte e) with the vendor table's mechanism; ECDSA and SM2 come back DER.
+   * @throws AssistantError UNSUPPORTED_ALGORITHM (SM2 without vendor constants), KEY_NOT_FOUND, CKR errors.
+   */
   sign(slotId: string, ckaId: string, certDer: Uint8Array, mechanism: SignMechanism, data: Uint8Array): Buffer {
+    const mech = this.#mechanism(mechanism, data);
     const session = this.#session(slotId);
     const cacheKey = `${slotId}/${ckaId}`;
     let key = this.#keys.get(cacheKey);
     if (!key) {
-      key = this.#matchKey(this.#privateKeys(session), ckaId, Buffer.from(certDer));
+      key = this.#matchKey(session, this.#keyObjects(session, pkcs11js.CKO_PRIVATE_KEY), ckaId, Buffer.from(certDer));
       if (!key) throw new AssistantError('KEY_NOT_FOUND', `no private key for CKA_ID ${ckaId}`);
       this.#keys.set(cacheKey, key);
     }
-    const mech = mechanism === 'RSA_PKCS' ? pkcs11js.CKM_RSA_PKCS : pkcs11js.CKM_ECDSA;
     const input = Buffer.from(data);
     const handle = key;
     try {
-      this.#call('C_SignInit', `${slotId} ${CKM_NAMES.get(mech)} key=${ckaId}`, () => this.#p11.C_SignInit(session, { mechanism: mech }, handle));
+      this.#call('C_SignInit', `${slotId} ${mech.name} key=${ckaId}`, () => this.#p11.C_SignInit(session, { mechanism: mech.value }, handle));
       const out = this.#call('C_Sign', `${slotId} ${input.length} bytes`, () => this.#p11.C_Sign(session, input, Buffer.alloc(1024)));
-      return mechanism === 'ECDSA' ? ecdsaRawToDer(out) : out;
+      if (mechanism === 'ECDSA') return ecdsaRawToDer(out);
+      return this.sm2.params && mechanism === 'SM2_SM3' ? sm2SignatureDer(out, this.sm2.params) : out;
     } catch (error) {
       this.#keys.delete(cacheKey);
       throw error;
@@ -232,17 +241,34 @@ export class P11Module {
     return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
   }
 
-  #privateKeys(session: Handle): { handle: Handle; ckaId: string; modulus?: Buffer }[] {
-    return this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]).map((handle) => {
-      const [id, modulus] = this.#attrs(session, handle, [pkcs11js.CKA_ID, pkcs11js.CKA_MODULUS]);
-      return { handle, ckaId: (id ?? Buffer.alloc(0)).toString('hex'), modulus };
+  /** The mechanism for a sign request: SM2 only with the vendor's constants, over a 32-byte e. */
+  #mechanism(mechanism: SignMechanism, data: Uint8Array): { value: number; name: string } {
+    if (mechanism === 'RSA_PKCS') return { value: pkcs11js.CKM_RSA_PKCS, name: 'CKM_RSA_PKCS' };
+    if (mechanism === 'ECDSA') return { value: pkcs11js.CKM_ECDSA, name: 'CKM_ECDSA' };
+    if (this.sm2.error) throw sm2Misconfigured(this.sm2.error);
+    if (!this.sm2.params) throw sm2Unsupported(this.path);
+    if (data.length !== 32) throw new AssistantError('BAD_REQUEST', `SM2 signs a 32-byte e, not ${data.length} bytes`);
+    return { value: ulongOf(this.sm2.params.signMechanism), name: `SM2(${this.sm2.params.signMechanism})` };
+  }
+
+  /** Key objects of a class; their EC attributes only when the module has SM2 constants (nothing else needs them). */
+  #keyObjects(session: Handle, cls: number): (KeyCandidate & { modulus?: Buffer })[] {
+    const ec = this.sm2.params ? [pkcs11js.CKA_KEY_TYPE, pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT] : [];
+    return this.#find(session, [{ type: pkcs11js.CKA_CLASS, value: cls }]).map((handle) => {
+      const [id, modulus, keyType, ecParams, ecPoint] = this.#attrs(session, handle, [pkcs11js.CKA_ID, pkcs11js.CKA_MODULUS, ...ec]);
+      return { handle, ckaId: (id ?? Buffer.alloc(0)).toString('hex'), modulus, keyType: keyType && keyType.length >= 4 ? keyType.readUInt32LE(0) : undefined, ecParams, ecPoint };
     });
   }
 
-  /** The private key for a certificate: same CKA_ID first, then the same RSA modulus. */
-  #matchKey(keys: { handle: Handle; ckaId: string; modulus?: Buffer }[], ckaId: string, certDer: Buffer): Handle | undefined {
+  /**
+   * The private key for a certificate: same CKA_ID first, then by public key: the SM2 point
+   * (vendor SM2 key type; via the public key object) or the RSA modulus.
+   */
+  #matchKey(session: Handle, keys: (KeyCandidate & { modulus?: Buffer })[], ckaId: string, certDer: Buffer): Handle | undefined {
     const byId = ckaId ? keys.find((k) => k.ckaId === ckaId) : undefined;
     if (byId) return byId.handle;
+    const point = this.sm2.params ? certSm2Point(certDer) : undefined;
+    if (point && this.sm2.params) return matchSm2Key(keys, this.#keyObjects(session, pkcs11js.CKO_PUBLIC_KEY), point, this.sm2.params);
     let n: string | undefined;
     try {
       n = new X509Certificate(certDer).publicKey.export({ format: 'jwk' }).n;

@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { sm2ParamsSchema } from './p11-sm2.js';
 import { modulePathOf, providerOf } from './provider.js';
 import builtIn from './vendors.json' with { type: 'json' };
+
+const ZH_ERRORS = z.locales.zhCN().localeError;
 
 const vendorSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/),
@@ -17,7 +20,9 @@ const vendorSchema = z.object({
   discover: z.boolean().default(true),
   /** `pkcs11` (default) or `skf`: the modules are SKF libraries (GM/T 0016), loaded through FFI. */
   provider: z.enum(['pkcs11', 'skf']).default('pkcs11'),
-});
+  /** SM2 key type and signing mechanism of this vendor's PKCS#11 modules (see p11-sm2.ts); without it their SM2 certificates cannot sign. */
+  sm2: sm2ParamsSchema.optional(),
+}).refine((v) => !(v.sm2 && v.provider === 'skf'), { path: ['sm2'], error: 'SKF 厂商不需要 sm2 常量（SKF 接口本身支持 SM2），请删除该项' });
 const tableSchema = z.object({ $comment: z.string().optional(), vendors: z.array(vendorSchema).max(500) });
 
 export type Vendor = z.infer<typeof vendorSchema>;
@@ -38,11 +43,15 @@ export function loadVendorTable(extraFile?: string): Vendor[] {
   if (extraFile) {
     let parsed;
     try {
-      parsed = tableSchema.safeParse(JSON.parse(readFileSync(extraFile, 'utf8')));
+      // zod's own messages in Chinese too: support staff read them.
+      parsed = tableSchema.safeParse(JSON.parse(readFileSync(extraFile, 'utf8')), { error: ZH_ERRORS });
     } catch (error) {
       throw new Error(`厂商表文件无法读取或不是 JSON：${extraFile}（${(error as Error).message}）`);
     }
-    if (!parsed.success) throw new Error(`厂商表文件格式有误：${extraFile}（${parsed.error.issues[0]?.message ?? ''}）`);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`厂商表文件格式有误：${extraFile}（${issue ? `${issue.path.join('.') || '(顶层)'}：${issue.message}` : ''}）`);
+    }
     for (const v of parsed.data.vendors) vendors.set(v.id, v);
   }
   return [...vendors.values()];

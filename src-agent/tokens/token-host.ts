@@ -5,7 +5,8 @@ import { TOKEN_CALL_TIMEOUT_MS, TOKEN_HOST_START_TIMEOUT_MS } from '../limits.js
 import { childEntry } from '../util/child-entry.js';
 import { logger } from '../util/log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
+import type { HostCall, HostError, HostHello, HostReply, HostRequest } from './host-protocol.js';
+import type { Sm2Params } from './p11-sm2.js';
 
 const log = logger('token-host');
 
@@ -21,6 +22,14 @@ export interface TokenHostOptions {
   env?: Record<string, string>;
   /** Record a PKCS#11 call trace in the host. */
   trace?: boolean;
+  /** The vendor table's SM2 constants for this (PKCS#11) module, passed to the host as JSON in argv. */
+  sm2?: Sm2Params;
+}
+
+/** An error a host reported, rebuilt on the agent's side with the details the wire may carry. */
+function hostError(error: HostError, fallback: 'INTERNAL' | 'MODULE_FAILED'): AssistantError {
+  const reason = isReason(error.reason) ? error.reason : fallback;
+  return new AssistantError(reason, error.message, { ...(error.ckr ? { ckr: error.ckr } : {}), ...(error.detailZh ? { detailZh: error.detailZh } : {}) });
 }
 
 type HostEvents = { exit: [reason: 'crashed' | 'killed' | 'stopped'] };
@@ -126,10 +135,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     clearTimeout(pending.timer);
     this.#inFlight = undefined;
     if (reply.ok) pending.resolve(reply.result);
-    else {
-      const reason = isReason(reply.error.reason) ? reply.error.reason : 'INTERNAL';
-      pending.reject(new AssistantError(reason, reply.error.message, reply.error.ckr ? { ckr: reply.error.ckr } : {}));
-    }
+    else pending.reject(hostError(reply.error, 'INTERNAL'));
     void this.#pump();
   }
 
@@ -144,7 +150,8 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   #start(): Promise<ChildProcess> {
     const { file, execArgv } = childEntry(import.meta.url, 'host-main');
     const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
-    const child = fork(file, [this.modulePath], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const args = [this.modulePath, ...(this.options.sm2 ? [JSON.stringify(this.options.sm2)] : [])];
+    const child = fork(file, args, { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.#spawned = child;
     this.starts++;
     let stderr = '';
@@ -167,10 +174,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
           this.#child = child;
           child.on('message', (reply: HostReply) => this.#onReply(reply));
           resolve(child);
-        } else {
-          const reason = isReason(hello.error.reason) ? hello.error.reason : 'MODULE_FAILED';
-          reject(new AssistantError(reason, hello.error.message, hello.error.ckr ? { ckr: hello.error.ckr } : {}));
-        }
+        } else reject(hostError(hello.error, 'MODULE_FAILED'));
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
