@@ -25,6 +25,13 @@ export const TOKEN_LOGIN_TIMEOUT_MS = 60_000;
 export const TOKEN_HOST_START_TIMEOUT_MS = 10_000;
 /** Slot polling interval for hot-plug when no USB events are available, ms (default 500). */
 export const SLOT_POLL_INTERVAL_MS = 500;
+/**
+ * How long an SKF container kept open for signing is trusted to still hold the
+ * signing certificate it held when checked, ms (default 10 s). Reading it again
+ * costs a USB key several APDU rounds; not reading it would let a certificate
+ * renewed by the CA's tool meanwhile sign under the old certificate.
+ */
+export const SKF_SIGNER_RECHECK_MS = 10_000;
 
 /** How long the user has to answer a PIN or consent dialog, ms (default 2 min). */
 export const DIALOG_TIMEOUT_MS = 120_000;

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { AssistantError } from '../protocol/errors.js';
+import { SKF_SIGNER_RECHECK_MS } from '../limits.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, RawTokenInfo, TraceEntry } from './host-protocol.js';
 import {
@@ -28,6 +29,12 @@ interface AppSlot {
   raw: Buffer;
   handle: SkfHandle;
   loggedIn: boolean;
+  /**
+   * Containers kept open for signing, by hex container name, with the signing
+   * certificate found in them when opened. On a USB key every open and every
+   * certificate read is a round of APDUs; PKCS#11 keeps key handles the same way.
+   */
+  signers: Map<string, { handle: SkfHandle; certDer: Buffer; checkedAt: number }>;
 }
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -56,7 +63,7 @@ export class SkfModule {
   }
 
   close(): void {
-    for (const app of this.#apps.values()) this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
+    for (const app of this.#apps.values()) this.#closeApp(app);
     for (const dev of this.#devices.values()) this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
     this.#apps.clear();
     this.#devices.clear();
@@ -151,6 +158,7 @@ export class SkfModule {
     const app = this.#slot(slotId);
     this.#call('SKF_ClearSecureState', slotId, () => this.#f.SKF_ClearSecureState(app.handle), true);
     app.loggedIn = false;
+    this.#closeSigners(app);
   }
 
   loginState(slotId: string): boolean {
@@ -174,30 +182,75 @@ export class SkfModule {
     }
     if (!id.toString('latin1').endsWith(SIGN_SUFFIX)) throw new AssistantError('KEY_NOT_FOUND', `not an SKF certificate id: ${ckaId}`);
     const conRaw = id.subarray(0, id.length - SIGN_SUFFIX.length);
-    return this.#withContainer(app, conRaw, (con) => {
-      const onKey = this.#exportCertificate(con, conRaw, true);
-      if (!onKey || !onKey.equals(Buffer.from(certDer))) throw new AssistantError('KEY_NOT_FOUND', 'the container no longer holds this signing certificate');
-      const input = Buffer.from(data);
-      if (mechanism === 'SM2_SM3') {
-        if (input.length !== 32) throw new AssistantError('BAD_REQUEST', `SM2 signs a 32-byte digest, got ${input.length}`);
-        const blob = Buffer.alloc(ECC_SIGNATURE_BLOB_BYTES);
-        this.#call('SKF_ECCSignData', `${skfText(conRaw)} ${input.length} bytes`, () => this.#f.SKF_ECCSignData(con, input, input.length, blob));
-        // r and s are right-aligned in 64-byte fields; SM2 values are 32 bytes.
-        return ecdsaRawToDer(Buffer.concat([blob.subarray(32, 64), blob.subarray(96, 128)]));
-      }
-      if (mechanism === 'RSA_PKCS' && this.#f.SKF_RSASignData) {
-        const rsaSign = this.#f.SKF_RSASignData;
-        const out = Buffer.alloc(512);
-        const size: [number] = [out.length];
-        this.#call('SKF_RSASignData', `${skfText(conRaw)} ${input.length} bytes`, () => rsaSign(con, input, input.length, out, size));
-        return out.subarray(0, size[0]);
-      }
-      throw new AssistantError('UNSUPPORTED_ALGORITHM', `SKF provider cannot sign with ${mechanism}`);
-    });
+    const con = this.#signer(app, conRaw, Buffer.from(certDer));
+    try {
+      return this.#signWith(con, conRaw, mechanism, Buffer.from(data));
+    } catch (error) {
+      // Whatever went wrong, the next call opens the container afresh and reads its certificate again.
+      this.#closeSigner(app, hex(conRaw));
+      throw error;
+    }
   }
 
   takeTrace(): TraceEntry[] {
     return this.#trace.take();
+  }
+
+  #signWith(con: SkfHandle, conRaw: Buffer, mechanism: SignMechanism, input: Buffer): Buffer {
+    if (mechanism === 'SM2_SM3') {
+      if (input.length !== 32) throw new AssistantError('BAD_REQUEST', `SM2 signs a 32-byte digest, got ${input.length}`);
+      const blob = Buffer.alloc(ECC_SIGNATURE_BLOB_BYTES);
+      this.#call('SKF_ECCSignData', `${skfText(conRaw)} ${input.length} bytes`, () => this.#f.SKF_ECCSignData(con, input, input.length, blob));
+      // r and s are right-aligned in 64-byte fields; SM2 values are 32 bytes.
+      return ecdsaRawToDer(Buffer.concat([blob.subarray(32, 64), blob.subarray(96, 128)]));
+    }
+    if (mechanism === 'RSA_PKCS' && this.#f.SKF_RSASignData) {
+      const rsaSign = this.#f.SKF_RSASignData;
+      const out = Buffer.alloc(512);
+      const size: [number] = [out.length];
+      this.#call('SKF_RSASignData', `${skfText(conRaw)} ${input.length} bytes`, () => rsaSign(con, input, input.length, out, size));
+      return out.subarray(0, size[0]);
+    }
+    throw new AssistantError('UNSUPPORTED_ALGORITHM', `SKF provider cannot sign with ${mechanism}`);
+  }
+
+  /**
+   * The open container holding `certDer` as its signing certificate: kept open
+   * from an earlier call, its certificate read again once SKF_SIGNER_RECHECK_MS
+   * have passed, or opened and checked now.
+   */
+  #signer(app: AppSlot, conRaw: Buffer, certDer: Buffer): SkfHandle {
+    const key = hex(conRaw);
+    const cached = app.signers.get(key);
+    if (cached?.certDer.equals(certDer) && performance.now() - cached.checkedAt < SKF_SIGNER_RECHECK_MS) return cached.handle;
+    let handle = cached?.handle;
+    if (handle === undefined) {
+      const cell: [SkfHandle] = [null];
+      this.#call('SKF_OpenContainer', skfText(conRaw), () => this.#f.SKF_OpenContainer(app.handle, cName(conRaw), cell));
+      handle = cell[0];
+    }
+    app.signers.set(key, { handle, certDer, checkedAt: performance.now() });
+    if (!this.#exportCertificate(handle, conRaw, true)?.equals(certDer)) {
+      this.#closeSigner(app, key);
+      throw new AssistantError('KEY_NOT_FOUND', 'the container no longer holds this signing certificate');
+    }
+    return handle;
+  }
+
+  #closeSigner(app: AppSlot, key: string): void {
+    const signer = app.signers.get(key);
+    if (!signer) return;
+    app.signers.delete(key);
+    this.#quiet(() => this.#call('SKF_CloseContainer', key, () => this.#f.SKF_CloseContainer(signer.handle), true));
+  }
+
+  #closeSigners(app: AppSlot): void {
+    for (const key of [...app.signers.keys()]) this.#closeSigner(app, key);
+  }
+
+  #closeApp(app: AppSlot): void {
+    this.#closeSigners(app);
+    this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
   }
 
   get #f(): SkfFunctions & SkfOptionalFunctions {
@@ -219,7 +272,7 @@ export class SkfModule {
   #dropDevice(id: string, dev: Device): void {
     for (const [slotId, app] of this.#apps) {
       if (app.device !== dev) continue;
-      this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
+      this.#closeApp(app);
       this.#apps.delete(slotId);
     }
     this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
@@ -231,7 +284,7 @@ export class SkfModule {
     if (existing) return existing;
     const handle: [SkfHandle] = [null];
     if (this.#call('SKF_OpenApplication', skfText(raw), () => this.#f.SKF_OpenApplication(device.handle, cName(raw), handle), true) !== SAR.OK) return undefined;
-    const app = { device, raw, handle: handle[0], loggedIn: false };
+    const app: AppSlot = { device, raw, handle: handle[0], loggedIn: false, signers: new Map() };
     this.#apps.set(slotId, app);
     return app;
   }
