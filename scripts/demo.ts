@@ -1,12 +1,15 @@
 /**
- * `npm run demo`: the assistant on the SoftHSM demo tokens (created on first
- * run under .fixtures/demo), with real USB keys' drivers still discovered.
- * Prints where to open things and the demo PINs. Ctrl-C stops everything.
+ * `npm run demo`: the assistant on the SoftHSM demo tokens and a 国密 SM2 key
+ * on the software SKF device (both created on first run under .fixtures/demo),
+ * with real USB keys' drivers still discovered. Prints where to open things
+ * and the demo PINs. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fixtureEnv, makeFixtures, readManifest } from '../tests/fixtures/make-fixtures.js';
+import { ensureSkfSoft, makeSm2Fixtures } from '../tests/fixtures/sm2-fixtures.js';
 import builtIn from '../src-agent/tokens/vendors.json' with { type: 'json' };
 import { startMall } from '../examples/mall/server.js';
 
@@ -15,42 +18,77 @@ const dir = join(root, '.fixtures', 'demo');
 const port = Number(process.env.CA_ASSISTANT_PORT ?? 21518);
 const mallPort = Number(process.env.MALL_PORT ?? 8080);
 
+/** The demo's 国密 key: what the assistant, the mall and the printout need. */
+interface DemoSm2Key { moduleSpec: string; skfDir: string; rootPem: string; device: string; org: string; userPin: string }
+
+/**
+ * The SM2 PKI and SKF soft device under `sm2Dir`, made on the first run and reused after
+ * (so contracts sealed in an earlier run still chain to the same root). Undefined, with the
+ * reason printed, when it cannot be built (libskfsoft.so needs gcc): the rest of the demo runs.
+ */
+async function demoSm2Key(sm2Dir: string): Promise<DemoSm2Key | undefined> {
+  const rootPem = join(sm2Dir, 'ca', 'sm2-root.pem');
+  try {
+    if (!existsSync(rootPem)) {
+      const fx = await makeSm2Fixtures(sm2Dir);
+      return { moduleSpec: fx.moduleSpec, skfDir: fx.skfDir, rootPem: fx.files.root, device: fx.device, org: fx.org.name, userPin: fx.userPin };
+    }
+    const skfDir = join(sm2Dir, 'skf');
+    const device = readdirSync(skfDir)[0] ?? '';
+    const application = readdirSync(join(skfDir, device)).find((f) => f !== 'device.conf') ?? '';
+    const userPin = readFileSync(join(skfDir, device, application, 'pin'), 'utf8').trim();
+    const org = /^O=(.*)$/m.exec(new X509Certificate(readFileSync(join(sm2Dir, 'ca', 'org-sign.pem'))).subject)?.[1] ?? '';
+    return { moduleSpec: `skf:${await ensureSkfSoft()}`, skfDir, rootPem, device, org, userPin };
+  } catch (error) {
+    console.warn(`国密 SM2 演示锁未能启动（${(error as Error).message}）；其余演示照常运行。`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const manifest = existsSync(join(dir, 'fixtures.json')) ? await readManifest(dir) : await makeFixtures(dir);
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
+  const gm = await demoSm2Key(join(dir, 'sm2'));
+  const trustAnchors = [manifest.rootCa, ...(gm ? [gm.rootPem] : [])];
   // The demo tokens are served through pin-guard; SoftHSM itself must not be discovered a second time.
   const softhsm = builtIn.vendors.find((v) => v.id === 'softhsm');
   writeFileSync(join(dir, 'vendors.demo.json'), JSON.stringify({ vendors: [{ ...softhsm, discover: false }] }, null, 2));
   const config = {
     port,
     trustedOrigins: [`http://127.0.0.1:${mallPort}`, `http://localhost:${mallPort}`],
-    modules: [manifest.pinGuardModule],
+    modules: [manifest.pinGuardModule, ...(gm ? [gm.moduleSpec] : [])],
     vendorTable: join(dir, 'vendors.demo.json'),
-    trustAnchors: [manifest.rootCa],
+    trustAnchors,
     intermediates: [manifest.intermediateCa],
     dataDir,
   };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
 
-  const env = { ...process.env, ...fixtureEnv(manifest) };
-  writeFileSync(join(dir, 'env'), Object.entries(fixtureEnv(manifest)).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+  const demoEnv = { ...fixtureEnv(manifest), ...(gm ? { SKF_SOFT_DIR: gm.skfDir } : {}) };
+  const env = { ...process.env, ...demoEnv };
+  writeFileSync(join(dir, 'env'), Object.entries(demoEnv).map(([k, v]) => `export ${k}=${v}\n`).join(''));
   const children: ChildProcess[] = [];
   const agent = spawn(process.execPath, [join(root, 'bin', 'ca-assistant.mjs'), 'serve', '--config', configFile], { env, stdio: 'inherit' });
   children.push(agent);
   const mall = await startMall({
     port: mallPort, dataDir: join(dir, 'mall'), assistantUrl: `ws://127.0.0.1:${port}/`,
-    trustAnchors: [manifest.rootCa], intermediates: [manifest.intermediateCa],
+    trustAnchors, intermediates: [manifest.intermediateCa],
   });
 
   console.log('\n互认助手演示 / CA assistant demo');
   console.log(`  本地接口 API:      ws://127.0.0.1:${port}/`);
-  console.log(`  参考商城 mall:      ${mall.url}/   （切换用户：供应商 张三 / 王五，采购人 李四）`);
+  console.log(`  参考商城 mall:      ${mall.url}/   （切换用户：供应商 张三 / 王五${gm ? ' / 赵六（国密）' : ''}，采购人 李四）`);
   console.log(`  监管系统 receiver: ${mall.receiverUrl}/filings`);
   console.log(`  配置 config:       ${configFile}`);
   console.log('  演示 CA 锁（SoftHSM）及 PIN / demo tokens and PINs:');
   for (const t of manifest.tokens) console.log(`    ${t.label.padEnd(6, '　')} PIN ${t.userPin}`);
+  if (gm) {
+    console.log('  国密 SM2 演示锁（SKF 软件锁）/ SM2 demo key (software SKF device):');
+    console.log(`    ${gm.device}  PIN ${gm.userPin}  ${gm.org}（签名证书 + 加密证书）`);
+    console.log('    在商城切换到“赵六（国密供应商）”即可用国密证书签章 / switch to 赵六 in the mall to seal with SM2');
+  }
   console.log('  按 Ctrl-C 退出 / Ctrl-C to stop\n');
 
   const stop = (): void => {

@@ -1,11 +1,12 @@
 /**
  * Online sealing (签章) and personal-certificate binding. The page asks the
  * assistant for the seal image and the CMS; the server prepares the PDF
- * revision, hands out the hash, and checks the CMS before keeping it.
+ * revision, hands out the hash (SM3 for a 国密 SM2 certificate, SHA-256
+ * otherwise), and checks the CMS before keeping it.
  */
-import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { subjectField, verifyDetachedCms, type TrustStore } from './cms/verify-cms.js';
+import { digestFor, keyAlgorithmOf, subjectField, verifyDetachedCms, type DigestName, type TrustStore } from './cms/verify-cms.js';
 import { POSITION_LABEL, POSITION_RECT, SEAL_POSITIONS, type SealPosition } from './pdf/contract-pdf.js';
 import { embedCms, prepareSeal } from './pdf/seal-writer.js';
 import { MallError, type Contracts } from './contracts.js';
@@ -55,8 +56,7 @@ export class Sealing {
     if (payload.type !== 'ca-assistant/auth' || !challenge || Date.now() - challenge.created_at > CHALLENGE_TTL_MS) throw new MallError(400, '绑定请求已过期，请重新点击绑定');
     if (!this.origin().includes(payload.origin ?? '')) throw new MallError(400, '证书签名的来源网站与本商城不符');
     this.db.prepare('DELETE FROM challenges WHERE nonce = ?').run(payload.nonce);
-    const digest = createHash('sha256').update(String(proof.payload), 'utf8').digest();
-    const v = verifyDetachedCms(Buffer.from(String(proof.signature), 'base64'), digest, this.trust);
+    const v = verifyDetachedCms(Buffer.from(String(proof.signature), 'base64'), { parts: [Buffer.from(String(proof.payload), 'utf8')] }, this.trust);
     if (!v.valid || v.signer?.fingerprint256 !== cert.fingerprint256) throw new MallError(400, `证书验证失败：${v.problems.join('；') || '签名证书与所选证书不一致'}`);
     if (this.binding(user)) throw new MallError(409, '本账号已绑定个人证书，如需更换请先解绑');
     const fp = fingerprint(cert);
@@ -79,8 +79,10 @@ export class Sealing {
     if (c.state !== state) throw new MallError(409, '合同当前状态不能盖章或删除签章');
   }
 
-  /** Appends the seal revision with a placeholder; returns the hash for sign.hash. */
-  prepare(contractId: number, user: UserRow, input: { position?: unknown; certificate?: unknown; image?: unknown; widthMm?: unknown; heightMm?: unknown }): { pendingId: string; hash: string; documentName: string } {
+  /** Appends the seal revision with a placeholder; returns the hash and its algorithm for sign.hash. */
+  prepare(contractId: number, user: UserRow, input: { position?: unknown; certificate?: unknown; image?: unknown; widthMm?: unknown; heightMm?: unknown }): {
+    pendingId: string; hash: string; hashAlgorithm: 'sha256' | 'sm3'; keyAlgorithm: string; documentName: string;
+  } {
     const position = input.position as SealPosition;
     if (!SEAL_POSITIONS.includes(position)) throw new MallError(400, '签章位置无效');
     this.sealableBy(contractId, user, position);
@@ -101,15 +103,19 @@ export class Sealing {
     const f = this.contracts.fields(c);
     const mm = (v: unknown): number | undefined => (typeof v === 'number' && v > 0 && v < 100 ? v : undefined);
     const signer = subjectField(cert, 'CN') ?? '';
+    const keyAlgorithm = keyAlgorithmOf(cert);
+    // The assistant signs SM2 keys over SM3 only (GM/T 0009); everything else gets SHA-256.
+    const hashAlgorithm = digestFor(cert);
     const prepared = prepareSeal(pdf, {
       fieldName: POSITION_LABEL[position], rect: POSITION_RECT[position], reason: `${f.title} ${f.contractNo} ${POSITION_LABEL[position]}`,
-      signerName: signer, image: { png, widthMm: mm(input.widthMm), heightMm: mm(input.heightMm) },
+      signerName: signer, image: { png, widthMm: mm(input.widthMm), heightMm: mm(input.heightMm) }, hashAlgorithm,
     });
     const pendingId = randomUUID();
     this.db.prepare('DELETE FROM pending_seals WHERE contract_id = ? AND position = ?').run(contractId, position);
-    this.db.prepare(`INSERT INTO pending_seals (id, contract_id, position, fingerprint, signer, pdf, byte_range, hash, length_before, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(pendingId, contractId, position, fp, signer, prepared.pdf, JSON.stringify(prepared.byteRange), prepared.hash.toString('base64'), pdf.length, new Date().toISOString());
-    return { pendingId, hash: prepared.hash.toString('base64'), documentName: `${f.title}（${f.contractNo}）.pdf` };
+    this.db.prepare(`INSERT INTO pending_seals (id, contract_id, position, fingerprint, signer, key_algorithm, pdf, byte_range, hash, hash_algorithm, length_before, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(pendingId, contractId, position, fp, signer, keyAlgorithm, prepared.pdf, JSON.stringify(prepared.byteRange),
+      prepared.hash.toString('base64'), hashAlgorithm, pdf.length, new Date().toISOString());
+    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm, keyAlgorithm, documentName: `${f.title}（${f.contractNo}）.pdf` };
   }
 
   /** Embeds the CMS after checking it signs this hash with the chosen certificate. */
@@ -121,14 +127,14 @@ export class Sealing {
     const c = this.contracts.get(contractId);
     if ((c.pdf as Buffer).length !== p.length_before) throw new MallError(409, '合同已变化，请重新签章');
     const cms = Buffer.from(String(input.signature ?? ''), 'base64');
-    const v = verifyDetachedCms(cms, Buffer.from(p.hash as string, 'base64'), this.trust);
+    const v = verifyDetachedCms(cms, { digest: Buffer.from(p.hash as string, 'base64'), algorithm: p.hash_algorithm as DigestName }, this.trust);
     if (!v.valid || !v.signer || fingerprint(v.signer) !== p.fingerprint) throw new MallError(400, `签名验证失败：${v.problems.join('；') || '签名证书与所选证书不一致'}`);
     const pdf = embedCms({ pdf: p.pdf as Buffer, byteRange: JSON.parse(p.byte_range as string) as [number, number, number, number] }, cms);
     const seq = (this.contracts.seals(contractId).at(-1)?.seq ?? 0) + 1;
     this.db.transaction(() => {
       this.db.prepare('UPDATE contracts SET pdf = ?, updated_at = ? WHERE id = ?').run(pdf, new Date().toISOString(), contractId);
-      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, length_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(contractId, seq, position, partyOf(position), p.fingerprint, p.signer, p.length_before, new Date().toISOString());
+      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, key_algorithm, length_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(contractId, seq, position, partyOf(position), p.fingerprint, p.signer, p.key_algorithm, p.length_before, new Date().toISOString());
       this.db.prepare('DELETE FROM pending_seals WHERE id = ?').run(p.id);
     })();
     this.contracts.log(contractId, user, `在${POSITION_LABEL[position]}位置盖章（${p.signer as string}）`);

@@ -130,7 +130,9 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       id: c.id, orderNo: order.order_no, state: c.state, stateLabel: STATE_LABEL[c.state], fields: contracts.fields(c), paymentMethod: c.payment_method,
       paymentAmount: c.payment_amount, online: c.online === null ? null : c.online === 1, hasPdf: c.pdf !== null, pdfLength: c.pdf?.length ?? 0,
       filingId: c.filing_id, filingReason: c.filing_reason,
-      seals: contracts.seals(id).map((s) => ({ id: s.id, position: s.position, label: POSITION_LABEL[s.position as SealPosition], party: s.party, signer: s.signer, time: s.created_at })),
+      seals: contracts.seals(id).map((s) => ({
+        id: s.id, position: s.position, label: POSITION_LABEL[s.position as SealPosition], party: s.party, signer: s.signer, keyAlgorithm: s.key_algorithm, time: s.created_at,
+      })),
       attachments: contracts.attachments(id).map((a) => ({ id: a.id, name: a.name, size: a.data.length })),
       history: db.prepare('SELECT time, actor, action FROM history WHERE contract_id = ? ORDER BY id').all(id),
     };

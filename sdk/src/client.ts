@@ -5,6 +5,7 @@ import type {
   CertsChainResult,
   CheckProgressEvent,
   CheckReport,
+  CmsProfile,
   DocumentClaim,
   ErrorObject,
   HashAlgorithm,
@@ -54,6 +55,8 @@ export interface SignHashInput {
   hashAlgorithm: HashAlgorithm;
   /** Default `cms`. */
   format?: SignatureFormat;
+  /** CMS encoding: `cms` (RFC 5652 content types, the assistant's default) or `gmt0010` (GM/T 0010, SM2 certificates only). */
+  profile?: CmsProfile;
   document?: DocumentClaim;
 }
 
@@ -173,8 +176,8 @@ export class AssistantClient {
   }
 
   signHash(input: SignHashInput): Promise<SignHashResult> {
-    const { certId, hash, hashAlgorithm, format = 'cms', document } = input;
-    return this.call('sign.hash', { certId, hash: toBase64(hash), hashAlgorithm, format, ...(document ? { document } : {}) });
+    const { certId, hash, hashAlgorithm, format = 'cms', profile, document } = input;
+    return this.call('sign.hash', { certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}) });
   }
 
   authChallenge(input: { certId: string; nonce: Uint8Array | string }): Promise<AuthChallengeResult> {

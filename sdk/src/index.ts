@@ -25,6 +25,7 @@ export type {
   CheckReport,
   CheckResult,
   CheckStatus,
+  CmsProfile,
   DocumentClaim,
   HashAlgorithm,
   HelloResult,

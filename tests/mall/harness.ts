@@ -1,4 +1,7 @@
-/** Starts a real assistant process (scripted PIN answers), the reference mall with its receiver, and Chromium. */
+/**
+ * Starts a real assistant process (scripted PIN answers), the reference mall with its receiver, and Chromium.
+ * Given 国密 fixtures, the assistant also loads their SKF soft key and both trust their SM2 root.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMall, type RunningMall } from '../../examples/mall/server.js';
+import type { Sm2Fixtures } from '../fixtures/sm2-fixtures.js';
 import { fixtureEnv, type FixtureManifest } from '../helpers/fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -24,17 +28,19 @@ export interface Assistant { port: number; url: string; stop(): Promise<void>; o
 /**
  * `ca-assistant serve` as a child process; `pins` are answered in order, then every PIN dialog is cancelled.
  * `port` (default: a free one) lets a test restart the assistant where the mall's pages expect it.
+ * `gm` adds the 国密 SKF soft key (`skf:` module, SKF_SOFT_DIR) and trusts its SM2 root.
  */
-export async function startAssistant(fx: FixtureManifest, trustedOrigin: string, pins: string[], port?: number): Promise<Assistant> {
+export async function startAssistant(fx: FixtureManifest, trustedOrigin: string, pins: string[], port?: number, gm?: Sm2Fixtures): Promise<Assistant> {
   const dir = mkdtempSync(join(tmpdir(), 'mall-assistant-'));
   port ??= await freePort();
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({
-    port, trustedOrigins: [trustedOrigin], modules: [fx.pinGuardModule], onlyConfiguredModules: true,
-    trustAnchors: [fx.rootCa], intermediates: [fx.intermediateCa], dataDir: join(dir, 'data'),
+    port, trustedOrigins: [trustedOrigin], modules: [fx.pinGuardModule, ...(gm ? [gm.moduleSpec] : [])], onlyConfiguredModules: true,
+    trustAnchors: [fx.rootCa, ...(gm ? [gm.files.root] : [])], intermediates: [fx.intermediateCa], dataDir: join(dir, 'data'),
   }));
   const args = [join(ROOT, 'bin', 'ca-assistant.mjs'), 'serve', '--config', config, '--scripted-ui-pins', pins.length ? pins.join(',') : ','];
-  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...fixtureEnv(fx), CA_ASSISTANT_TEST: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...fixtureEnv(fx), ...(gm ? { SKF_SOFT_DIR: gm.skfDir } : {}), CA_ASSISTANT_TEST: '1' };
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -65,12 +71,16 @@ export async function startAssistant(fx: FixtureManifest, trustedOrigin: string,
 
 export interface Stack { mall: RunningMall; assistant: Assistant; browser: Browser; page: Page; dataDir: string; stop(): Promise<void> }
 
-/** Mall (port chosen first so the assistant can trust its origin), assistant, and a Chromium page on the mall. */
-export async function startStack(fx: FixtureManifest, pins: string[]): Promise<Stack> {
+/**
+ * Mall (port chosen first so the assistant can trust its origin), assistant, and a Chromium page on the mall.
+ * With `gm`, the assistant serves the 国密 SKF key too and the mall and its receiver trust the SM2 root.
+ */
+export async function startStack(fx: FixtureManifest, pins: string[], gm?: Sm2Fixtures): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mall-data-'));
   const mallPort = await freePort();
-  const assistant = await startAssistant(fx, `http://127.0.0.1:${mallPort}`, pins);
-  const mall = await startMall({ port: mallPort, dataDir, assistantUrl: assistant.url, trustAnchors: [fx.rootCa], intermediates: [fx.intermediateCa] });
+  const assistant = await startAssistant(fx, `http://127.0.0.1:${mallPort}`, pins, undefined, gm);
+  const trustAnchors = [fx.rootCa, ...(gm ? [gm.files.root] : [])];
+  const mall = await startMall({ port: mallPort, dataDir, assistantUrl: assistant.url, trustAnchors, intermediates: [fx.intermediateCa] });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -91,7 +101,7 @@ export async function startStack(fx: FixtureManifest, pins: string[]): Promise<S
 }
 
 /** Switches the demo account through the page's user menu. */
-export async function switchUser(page: Page, id: 'supplier' | 'supplier2' | 'buyer'): Promise<void> {
+export async function switchUser(page: Page, id: DemoUser): Promise<void> {
   await page.selectOption('#user', id);
   await page.getByRole('heading', { name: '订单管理 - 我的订单' }).waitFor();
 }
@@ -100,7 +110,7 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-export type DemoUser = 'supplier' | 'supplier2' | 'buyer';
+export type DemoUser = 'supplier' | 'supplier2' | 'supplier-gm' | 'buyer';
 
 /** Calls the mall's JSON API as a demo user (the page's cookie), for setup and for checking refusals. */
 export async function mallApi(mall: RunningMall, user: DemoUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -118,17 +128,17 @@ async function ok(mall: RunningMall, user: DemoUser, method: string, path: strin
   return r.body;
 }
 
-/** Drafts, fills and sends the order's contract through the API; returns the contract id, state 待确认. */
-export async function sendDraft(mall: RunningMall, orderId: number): Promise<number> {
-  const { id } = (await ok(mall, 'supplier', 'POST', `/api/orders/${orderId}/contract`)) as { id: number };
-  await ok(mall, 'supplier', 'PUT', `/api/contracts/${id}`, { fields: { deliveryPlace: '郑州市第一中学信息中心', deliveryDate: '2025年12月31日前', terms: '一、乙方按约定交付全新合格货物。\n二、质量保证期三年。' } });
-  await ok(mall, 'supplier', 'POST', `/api/contracts/${id}/send`);
+/** Drafts, fills and sends the order's contract through the API as its supplier; returns the contract id, state 待确认. */
+export async function sendDraft(mall: RunningMall, orderId: number, supplier: DemoUser = 'supplier'): Promise<number> {
+  const { id } = (await ok(mall, supplier, 'POST', `/api/orders/${orderId}/contract`)) as { id: number };
+  await ok(mall, supplier, 'PUT', `/api/contracts/${id}`, { fields: { deliveryPlace: '郑州市第一中学信息中心', deliveryDate: '2025年12月31日前', terms: '一、乙方按约定交付全新合格货物。\n二、质量保证期三年。' } });
+  await ok(mall, supplier, 'POST', `/api/contracts/${id}/send`);
   return id;
 }
 
 /** `sendDraft`, then the buyer confirms with 线上签章 是: state 待盖章. */
-export async function toPendingSeal(mall: RunningMall, orderId: number, amount: string): Promise<number> {
-  const id = await sendDraft(mall, orderId);
+export async function toPendingSeal(mall: RunningMall, orderId: number, amount: string, supplier: DemoUser = 'supplier'): Promise<number> {
+  const id = await sendDraft(mall, orderId, supplier);
   await ok(mall, 'buyer', 'POST', `/api/contracts/${id}/confirm`, { paymentMethod: '国库集中支付', paymentAmount: amount, online: true });
   return id;
 }

@@ -188,6 +188,7 @@ describe('ca-assistant-sdk', () => {
       expect(await client.listCerts({ kind: 'personal' })).toEqual([]);
       const hash = new Uint8Array(32).fill(0xab);
       expect((await client.signHash({ certId: 'c1', hash, hashAlgorithm: 'sha256', document: { name: '合同.pdf' } })).signature).toBe('AAAA');
+      await client.signHash({ certId: 'c2', hash, hashAlgorithm: 'sm3', profile: 'gmt0010' });
       await client.logout('tk-1');
       expect(server.requests.slice(1)).toEqual([
         { method: 'tokens.list', params: {} },
@@ -196,6 +197,7 @@ describe('ca-assistant-sdk', () => {
           method: 'sign.hash',
           params: { certId: 'c1', hash: Buffer.from(hash).toString('base64'), hashAlgorithm: 'sha256', format: 'cms', document: { name: '合同.pdf' } },
         },
+        { method: 'sign.hash', params: { certId: 'c2', hash: Buffer.from(hash).toString('base64'), hashAlgorithm: 'sm3', format: 'cms', profile: 'gmt0010' } },
         { method: 'session.logout', params: { tokenId: 'tk-1' } },
       ]);
     });

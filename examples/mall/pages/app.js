@@ -79,10 +79,18 @@ function personalStamp(name) {
 
 const cnOf = (subject) => /CN=([^,]+)/.exec(subject)?.[1]?.trim();
 const orgOf = (subject) => /(?:^|,\s*)O=([^,]+)/.exec(subject)?.[1]?.trim();
+/**
+ * A 国密 key comes as a pair: the signing certificate and the encryption one, with the same subject.
+ * Only certificates whose keyUsage allows signing are offered for a seal (no keyUsage: no restriction).
+ */
+const canSign = (cert) => !cert.keyUsage?.length || cert.keyUsage.includes('digitalSignature') || cert.keyUsage.includes('nonRepudiation');
+/** The certificate's key algorithm as the page names it. */
+const ALGORITHM_LABEL = { SM2: '国密SM2', RSA: 'RSA', EC: 'ECC' };
+const algorithmLabel = (keyAlgorithm) => ALGORITHM_LABEL[String(keyAlgorithm).replace(/-.*/, '')] ?? keyAlgorithm;
 
 /** The certificate for a position: the unit's valid organization cert, or the personal cert bound to the account. */
 async function pickCert(c, kind) {
-  const certs = await c.listCerts({ kind: kind === 'company' ? 'organization' : 'personal' });
+  const certs = (await c.listCerts({ kind: kind === 'company' ? 'organization' : 'personal' })).filter(canSign);
   if (kind === 'person') {
     const bound = session.binding?.fingerprint;
     const cert = certs.find((x) => x.fingerprintSha256.toLowerCase() === bound);
@@ -113,10 +121,11 @@ async function seal(contract, kind) {
       heightMm = 15;
     }
     const prep = await api('POST', `/api/contracts/${contract.id}/seals/prepare`, { position, certificate: cert.der, image, widthMm, heightMm });
-    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: 'sha256', format: 'cms', document: { name: prep.documentName } });
+    // The mall chose the digest from the certificate's key: sm3 for 国密 SM2, sha256 otherwise.
+    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: prep.hashAlgorithm, format: 'cms', document: { name: prep.documentName } });
     await api('POST', `/api/contracts/${contract.id}/seals/complete`, { pendingId: prep.pendingId, signature: signed.signature });
     await showContract(contract.id);
-    notice(`已在${kind === 'company' ? POSITIONS[session.me.role].companyLabel : POSITIONS[session.me.role].personLabel}位置盖章`);
+    notice(`已在${kind === 'company' ? POSITIONS[session.me.role].companyLabel : POSITIONS[session.me.role].personLabel}位置盖章（${algorithmLabel(prep.keyAlgorithm)}证书）`);
   } catch (err) {
     fail(err);
   }
@@ -126,7 +135,7 @@ async function bindPersonalCert() {
   clearMessages();
   try {
     const c = await assistant();
-    const certs = await c.listCerts({ kind: 'personal' });
+    const certs = (await c.listCerts({ kind: 'personal' })).filter(canSign);
     const cert = certs.find((x) => orgOf(x.subject) === session.me.org && new Date(x.notAfter) > new Date());
     if (!cert) throw new Error('未检测到个人证书，请插入个人CA后重试');
     const { nonce } = await api('POST', '/api/binding/challenge');
@@ -213,7 +222,7 @@ async function showContract(id, editing = false) {
   if (sealing) buttons.push(['seal-company', `签章（${pos.companyLabel}）`], ['seal-person', `个人签章（${pos.personLabel}）`]);
   if (role === 'supplier' && c.state === 'pending_seal') buttons.push(['send-sealed', '发送']);
   if (role === 'buyer' && c.state === 'supplier_sealed') buttons.push(['confirm-seals', '确认签章']);
-  const seals = c.seals.map((s) => `<span class="seal" data-seal="${s.position}">${esc(s.label)}：${esc(s.signer)}${sealing && s.party === role ? ` <button data-delete-seal="${s.id}" title="删除签章">删除</button>` : ''}</span>`).join('') || '<span class="hint">尚未盖章</span>';
+  const seals = c.seals.map((s) => `<span class="seal" data-seal="${s.position}">${esc(s.label)}：${esc(s.signer)}${s.keyAlgorithm ? `<span class="hint">（${esc(algorithmLabel(s.keyAlgorithm))}证书）</span>` : ''}${sealing && s.party === role ? ` <button data-delete-seal="${s.id}" title="删除签章">删除</button>` : ''}</span>`).join('') || '<span class="hint">尚未盖章</span>';
   // The buyer seals only after the supplier has sealed and sent; say so instead of showing buttons the server would refuse.
   const waiting = role === 'buyer' && c.state === 'pending_seal' ? '<p class="hint" id="seal-wait">供应商尚未完成签章。待供应商盖章并发送后，您才能在甲方位置盖章。</p>' : '';
   $('#main').innerHTML = `<h2>查看合同 <span class="state" id="contract-state">${esc(c.stateLabel)}</span></h2>

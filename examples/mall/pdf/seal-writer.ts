@@ -38,6 +38,8 @@ export interface SealRequest {
   image: SealImage;
   reason: string;
   signerName: string;
+  /** What `hash` is computed with: SM3 for 国密 SM2 certificates (default sha256). */
+  hashAlgorithm?: 'sha256' | 'sm3';
   time?: Date;
 }
 
@@ -45,7 +47,7 @@ export interface PreparedSeal {
   /** The PDF with the placeholder (zeros in /Contents). */
   pdf: Buffer;
   byteRange: [number, number, number, number];
-  /** SHA-256 over the byte ranges: what sign.hash signs. */
+  /** The digest over the byte ranges (`SealRequest.hashAlgorithm`): what sign.hash signs. */
   hash: Buffer;
 }
 
@@ -139,7 +141,7 @@ export function prepareSeal(pdf: Buffer, req: SealRequest): PreparedSeal {
   const byteRange: [number, number, number, number] = [0, contentsStart, contentsEnd, out.length - contentsEnd];
   const filled = `/ByteRange [${byteRange.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ');
   out.write(filled, placeholderAt, 'latin1');
-  const hash = createHash('sha256').update(out.subarray(0, contentsStart)).update(out.subarray(contentsEnd)).digest();
+  const hash = createHash(req.hashAlgorithm ?? 'sha256').update(out.subarray(0, contentsStart)).update(out.subarray(contentsEnd)).digest();
   return { pdf: out, byteRange, hash };
 }
 

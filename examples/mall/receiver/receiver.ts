@@ -1,7 +1,8 @@
 /**
  * 监管系统 (supervision system) stand-in: a separate HTTP service with its
- * own SQLite file. It files a contract only when every signature verifies,
- * chains to its configured roots, and the supplier sealed before the buyer;
+ * own SQLite file. It files a contract only when every signature verifies
+ * (RSA/ECDSA with SHA-2, or 国密 SM2 with SM3), chains to its configured
+ * roots, and the supplier sealed before the buyer;
  * anything else is rejected with the reason in Chinese.
  *
  *   POST /filings  {contractNo, mode:"online"|"offline", supplierName, buyerName, pdf, attachments?:[{name,mime,data}]}
@@ -104,7 +105,10 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
     const pdf = Buffer.from(f.pdf, 'base64');
     const checks = verifyPdfSignatures(pdf, trust);
     const reason = pdf.subarray(0, 5).toString('latin1') !== '%PDF-' ? '合同文件不是 PDF' : judgeFiling(f, pdf, checks);
-    const signatures = checks.map((c) => ({ organization: c.organization, commonName: c.commonName, valid: c.valid, signingTime: c.signingTime, coversWholeDocument: c.coversWholeDocument }));
+    const signatures = checks.map((c) => ({
+      organization: c.organization, commonName: c.commonName, keyAlgorithm: c.keyAlgorithm, digestAlgorithm: c.digestAlgorithm,
+      valid: c.valid, signingTime: c.signingTime, coversWholeDocument: c.coversWholeDocument,
+    }));
     const files = (f.attachments ?? []).map((a) => ({ name: String(a.name), mime: String(a.mime), data: Buffer.from(String(a.data), 'base64') }));
     const attachments = files.map((a) => ({ name: a.name, mime: a.mime, size: a.data.length }));
     // The scanned offline-sealed contract is part of the record, so its bytes are kept, not just its name.
