@@ -146,9 +146,9 @@ export const METHODS: MethodTable = {
     needsKey: true,
     interactive: true,
     descriptionZh:
-      '证明持有证书私钥并绑定到本网站：互认助手签署 {"type":"ca-assistant/auth","origin","nonce","serverNonce","time"}，商城验证 CMS 签名并核对 origin 与 nonce。',
+      '证明持有证书私钥并绑定到本网站：互认助手签署 {"type":"ca-assistant/auth","origin","nonce","serverNonce","time"}（SM2 证书用 SM3 摘要，其余用 SHA-256，见 hashAlgorithm），商城验证 CMS 签名并核对 origin 与 nonce。',
     descriptionEn:
-      'Proof of possession bound to the origin: the assistant signs the auth payload; the mall verifies the CMS and checks origin and nonce.',
+      'Proof of possession bound to the origin: the assistant signs the auth payload (SM3 hash for SM2 certificates, else SHA-256: see hashAlgorithm); the mall verifies the CMS and checks origin and nonce.',
     example: {
       params: { certId: CERT_ID, nonce: 'q83vEjRWeJCrze8SNFZ4kA==' },
       result: {
@@ -156,6 +156,7 @@ export const METHODS: MethodTable = {
         payload:
           '{"type":"ca-assistant/auth","origin":"https://mall.example.gov.cn","nonce":"q83vEjRWeJCrze8SNFZ4kA==","serverNonce":"3q2+7wAAAAA3q2+7wAAAAA==","time":"2025-03-01T08:00:00.000Z"}',
         signature: CMS,
+        hashAlgorithm: 'sha256',
       },
     },
   },

@@ -178,8 +178,10 @@ export interface AuthChallengeResult {
   certificate: Base64;
   /** The exact signed text (serialized `AuthPayload`). */
   payload: string;
-  /** Detached CMS SignedData over sha256(UTF-8 payload). The mall verifies it and checks origin and nonce. */
+  /** Detached CMS SignedData over the hash of the UTF-8 payload. The mall verifies it and checks origin and nonce. */
   signature: Base64;
+  /** The payload's hash: `sm3` for SM2 certificates (SM2 signs SM3 only), else `sha256`. */
+  hashAlgorithm: 'sha256' | 'sm3';
 }
 
 export interface SignerSummary {

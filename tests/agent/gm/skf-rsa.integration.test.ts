@@ -197,6 +197,18 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
       expect(await opensslSm2Verify(sm2.signCertPem, signer?.signedAttrsDer ?? Buffer.alloc(0), signer?.signature ?? Buffer.alloc(0))).toBe(true);
     });
 
+    it('auth.challenge hashes the payload with SM3 on the SM2 certificate, SHA-256 on the RSA one', async () => {
+      for (const [certId, hashAlgorithm, root] of [[ids.sm2Sign, 'sm3', sm2.rootDer], [ids.rsaSign, 'sha256', rsa.rootDer]] as const) {
+        const reply = await client.call('auth.challenge', { certId, nonce: Buffer.alloc(16, 7).toString('base64') });
+        const result = reply.result as { payload: string; signature: string; hashAlgorithm: string };
+        expect(result.hashAlgorithm).toBe(hashAlgorithm);
+        expect(JSON.parse(result.payload)).toMatchObject({ type: 'ca-assistant/auth', origin: MALL });
+        const payloadHash = createHash(hashAlgorithm).update(result.payload, 'utf8').digest();
+        const signature = Buffer.from(result.signature, 'base64');
+        expect(verifyCms({ signature, hash: payloadHash, hashAlgorithm, trustAnchors: [root], intermediates: [] })).toMatchObject({ valid: true, chainTrusted: true });
+      }
+    });
+
     it('RSA signing on the SM2 container is the device\'s to refuse (KEY_NOT_FOUND)', async () => {
       const error = await errorOf(core.tokens.sign(ids.sm2Sign, 'RSA_PKCS', digestInfo(hash)));
       expect(error).toMatchObject({ reason: 'KEY_NOT_FOUND', details: { ckr: 'SAR_KEYNOTFOUNTERR' } });
