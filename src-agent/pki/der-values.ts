@@ -3,14 +3,15 @@
  * on top of {@link DerNode}. Chinese text is decoded by its declared type:
  * UTF8String as UTF-8, BMPString as UTF-16BE, UniversalString as UTF-32BE.
  */
-import forge from 'node-forge';
+import { contentToOid, parseTime } from './der-primitives.js';
 import { TAG, TAG_CLASS, childrenOf, expectUniversal, malformed, type DerNode } from './der.js';
 
 /** Dotted OID string of an OBJECT IDENTIFIER node. @throws BAD_REQUEST */
 export function readOid(node: DerNode | undefined, what = 'OID'): string {
   const n = expectUniversal(node, TAG.OID, what);
-  if (n.content.length === 0) throw malformed(what);
-  return forge.asn1.derToOid(n.content.toString('binary'));
+  const oid = contentToOid(n.content);
+  if (oid === undefined) throw malformed(what);
+  return oid;
 }
 
 /** Contents of an INTEGER node as lower-case hex, without the sign-padding zero byte. */
@@ -32,11 +33,10 @@ export function readSmallInt(node: DerNode | undefined, what = 'INTEGER'): numbe
 export function readTime(node: DerNode | undefined, what = 'Time'): Date {
   if (node === undefined || node.cls !== TAG_CLASS.UNIVERSAL) throw malformed(what);
   const text = node.content.toString('latin1');
-  let date: Date;
-  if (node.tagNumber === TAG.UTC_TIME) date = forge.asn1.utcTimeToDate(text);
-  else if (node.tagNumber === TAG.GENERALIZED_TIME) date = forge.asn1.generalizedTimeToDate(text);
-  else throw malformed(what);
-  if (Number.isNaN(date.getTime())) throw malformed(what);
+  let date: Date | undefined;
+  if (node.tagNumber === TAG.UTC_TIME) date = parseTime(text, 'utc');
+  else if (node.tagNumber === TAG.GENERALIZED_TIME) date = parseTime(text, 'generalized');
+  if (date === undefined || Number.isNaN(date.getTime())) throw malformed(what);
   return date;
 }
 

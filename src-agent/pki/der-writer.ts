@@ -3,7 +3,7 @@
  * copied from a certificate) are passed as Buffers and spliced in verbatim,
  * so nothing a CA signed is ever re-encoded.
  */
-import forge from 'node-forge';
+import { formatTime, oidToContent } from './der-primitives.js';
 
 function lengthOctets(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);
@@ -44,7 +44,7 @@ export function setOf(parts: Buffer[]): Buffer {
 
 /** OBJECT IDENTIFIER from dotted form. */
 export function oid(dotted: string): Buffer {
-  return tlv(0x06, Buffer.from(forge.asn1.oidToDer(dotted).getBytes(), 'binary'));
+  return tlv(0x06, oidToContent(dotted));
 }
 
 /** INTEGER from unsigned big-endian magnitude bytes (adds the sign-padding zero when needed). */
@@ -78,8 +78,8 @@ export function nullValue(): Buffer {
 export function time(date: Date): Buffer {
   const year = date.getUTCFullYear();
   const whole = new Date(Math.floor(date.getTime() / 1000) * 1000);
-  if (year >= 1950 && year < 2050) return tlv(0x17, Buffer.from(forge.asn1.dateToUtcTime(whole), 'latin1'));
-  return tlv(0x18, Buffer.from(forge.asn1.dateToGeneralizedTime(whole), 'latin1'));
+  if (year >= 1950 && year < 2050) return tlv(0x17, Buffer.from(formatTime(whole, 'utc'), 'latin1'));
+  return tlv(0x18, Buffer.from(formatTime(whole, 'generalized'), 'latin1'));
 }
 
 /** Context-specific constructed `[n]` wrapping already-encoded elements (EXPLICIT, or IMPLICIT over a SEQUENCE/SET body). */
