@@ -3,41 +3,43 @@
  * expose SM2 keys with a vendor-defined key type (or CKK_EC with the SM2
  * curve OID in CKA_EC_PARAMS) and sign with a vendor-defined mechanism. Which
  * values a module uses is data, read from the vendor table's `sm2` entry
- * (registry.ts), handed to the token host as JSON and validated again there.
+ * (registry.ts, schema in p11-sm2-schema.ts), handed to the token host as JSON
+ * and validated again there.
  */
 import { X509Certificate } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { z } from 'zod';
 import { AssistantError } from '../protocol/errors.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 
 /** sm2p256v1 (GM/T 0006), the curve OID a CKK_EC SM2 key carries in CKA_EC_PARAMS. */
 export const SM2_CURVE_OID = '1.2.156.10197.1.301';
 
-const ULONG_HEX = /^0x[0-9a-f]{1,8}$/i;
-const OID = /^[0-2](\.(0|[1-9]\d{0,8})){1,20}$/;
+/** A hex CK_ULONG as the vendor table writes it. */
+export const ULONG_HEX = /^0x[0-9a-f]{1,8}$/i;
+/** `CKK_EC` or a hex CK_ULONG. */
+export const KEY_TYPE = /^(CKK_EC|0x[0-9a-fA-F]{1,8})$/;
+/** A dotted-decimal OID. */
+export const OID = /^[0-2](\.(0|[1-9]\d{0,8})){1,20}$/;
 
 /**
- * A vendor's SM2 constants. `input: "e"`: the token signs the 32-byte
- * e = SM3(Z ‖ M) the agent computed (a "sign without SM3" mechanism, e.g.
- * CKM_SM2_SIGN of the 0x80008000 family); a mechanism that hashes itself
- * cannot serve, since CMS needs Z with the configured signer id.
+ * A vendor's SM2 constants, validated (p11-sm2-schema.ts for the vendor table,
+ * {@link parseSm2Setting} again in the token host). `input: "e"`: the token
+ * signs the 32-byte e = SM3(Z ‖ M) the agent computed (a "sign without SM3"
+ * mechanism, e.g. CKM_SM2_SIGN of the 0x80008000 family); a mechanism that
+ * hashes itself cannot serve, since CMS needs Z with the configured signer id.
  */
-export const sm2ParamsSchema = z.strictObject({
+export interface Sm2Params {
   /** CKA_KEY_TYPE of the SM2 private keys: a hex CK_ULONG or `CKK_EC` (then `curveOid` tells SM2 keys apart). */
-  keyType: z.string().regex(/^(CKK_EC|0x[0-9a-fA-F]{1,8})$/, { error: 'keyType 须为 "CKK_EC" 或 0x 开头、最多 8 位的十六进制数，如 "0x80000004"' }),
+  keyType: string;
   /** The OID in CKA_EC_PARAMS of SM2 keys stored as CKK_EC (default sm2p256v1). */
-  curveOid: z.string().regex(OID, { error: 'curveOid 须为点分十进制 OID，如 "1.2.156.10197.1.301"' }).default(SM2_CURVE_OID),
+  curveOid: string;
   /** The mechanism that signs a 32-byte e with the SM2 private key (hex CK_ULONG). */
-  signMechanism: z.string().regex(ULONG_HEX, { error: 'signMechanism 须为 0x 开头、最多 8 位的十六进制数，如 "0x80008104"' }),
+  signMechanism: string;
   /** What the mechanism signs: only `e` (the agent's SM3(Z ‖ M)) is supported. */
-  input: z.literal('e', { error: 'input 目前只支持 "e"（令牌对助手算好的 32 字节 e 签名）' }).default('e'),
+  input: 'e';
   /** What C_Sign returns: `raw` r‖s (64 bytes) or `der` SEQUENCE { r, s }. */
-  signatureFormat: z.enum(['raw', 'der'], { error: 'signatureFormat 须为 "raw"（r‖s 共 64 字节）或 "der"（SEQUENCE{r,s}）' }),
-});
-
-/** A vendor's SM2 constants after validation (defaults filled in). */
-export type Sm2Params = z.output<typeof sm2ParamsSchema>;
+  signatureFormat: 'raw' | 'der';
+}
 
 /** What a token host knows about SM2: the vendor's constants, or why the ones it was given are unusable. */
 export interface Sm2Setting {
@@ -45,7 +47,10 @@ export interface Sm2Setting {
   error?: string;
 }
 
-/** Parses the SM2 constants a token host received as JSON (argv); never throws. */
+/**
+ * Parses the SM2 constants a token host received as JSON (argv); never throws.
+ * Plain checks, not the zod schema: zod would cost every token host's start.
+ */
 export function parseSm2Setting(json: string | undefined): Sm2Setting {
   if (!json) return {};
   let raw: unknown;
@@ -54,9 +59,20 @@ export function parseSm2Setting(json: string | undefined): Sm2Setting {
   } catch {
     return { error: 'SM2 vendor constants are not JSON' };
   }
-  const parsed = sm2ParamsSchema.safeParse(raw);
-  if (parsed.success) return { params: parsed.data };
-  return { error: `SM2 vendor constants invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` };
+  const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const str = (key: string): string => (typeof v[key] === 'string' ? (v[key] as string) : '');
+  const problems = [
+    ...Object.keys(v).filter((k) => !['keyType', 'curveOid', 'signMechanism', 'input', 'signatureFormat'].includes(k)).map((k) => `${k} unknown`),
+    ...(KEY_TYPE.test(str('keyType')) ? [] : ['keyType not CKK_EC or a hex CK_ULONG']),
+    ...(v.curveOid === undefined || OID.test(str('curveOid')) ? [] : ['curveOid not an OID']),
+    ...(ULONG_HEX.test(str('signMechanism')) ? [] : ['signMechanism not a hex CK_ULONG']),
+    ...(v.input === undefined || v.input === 'e' ? [] : ['input not "e"']),
+    ...(v.signatureFormat === 'raw' || v.signatureFormat === 'der' ? [] : ['signatureFormat not raw or der']),
+  ];
+  if (problems.length > 0) return { error: `SM2 vendor constants invalid: ${problems.join('; ')}` };
+  return {
+    params: { keyType: str('keyType'), curveOid: str('curveOid') || SM2_CURVE_OID, signMechanism: str('signMechanism'), input: 'e', signatureFormat: v.signatureFormat as 'raw' | 'der' },
+  };
 }
 
 export const ulongOf = (hex: string): number => Number.parseInt(hex.slice(2), 16);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { sm2ParamsSchema } from './p11-sm2.js';
+import { sm2ParamsSchema } from './p11-sm2-schema.js';
 import { modulePathOf, providerOf } from './provider.js';
 import builtIn from './vendors.json' with { type: 'json' };
 

@@ -7,8 +7,9 @@ import pkcs11js from 'pkcs11js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import {
-  certSm2Point, ecPointOf, matchSm2Key, oidDer, parseSm2Setting, sm2ParamsSchema, sm2SignatureDer, type KeyCandidate, type Sm2Params,
+  certSm2Point, ecPointOf, matchSm2Key, oidDer, parseSm2Setting, sm2SignatureDer, type KeyCandidate, type Sm2Params,
 } from '../../../src-agent/tokens/p11-sm2.js';
+import { sm2ParamsSchema } from '../../../src-agent/tokens/p11-sm2-schema.js';
 import { loadVendorTable } from '../../../src-agent/tokens/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ca-p11sm2-unit-'));
@@ -85,6 +86,18 @@ describe('parseSm2Setting (the token host\'s second check)', () => {
   it('reports, never throws, on text that is not JSON or not valid constants', () => {
     expect(parseSm2Setting('{').error).toContain('not JSON');
     expect(parseSm2Setting(JSON.stringify({ ...GOOD, keyType: 'x' })).error).toMatch(/^SM2 vendor constants invalid: keyType/);
+    expect(parseSm2Setting('null').error).toMatch(/keyType/);
+    expect(parseSm2Setting(JSON.stringify({ ...GOOD, extra: 1, signatureFormat: 'asn1' })).error).toBe('SM2 vendor constants invalid: extra unknown; signatureFormat not raw or der');
+  });
+
+  it('agrees with the vendor table\'s schema on what is valid', () => {
+    const cases = [GOOD, { ...GOOD, keyType: 'CKK_EC', curveOid: '1.2.3' }, { ...GOOD, input: 'message' }, { ...GOOD, signMechanism: '80008104' }, { ...GOOD, curveOid: 'sm2' }, {}];
+    for (const c of cases) {
+      const host = parseSm2Setting(JSON.stringify(c));
+      const table = sm2ParamsSchema.safeParse(c);
+      expect(host.error === undefined).toBe(table.success);
+      if (table.success) expect(host.params).toEqual(table.data);
+    }
   });
 });
 
