@@ -2,11 +2,12 @@
  * Cold start: wall time from spawning `ca-assistant serve` to its "listening"
  * line (the server listens only after the token layer has enumerated every
  * token), minus the time of a bare `node -e 0`. `bin/ca-assistant.mjs` runs the
- * compiled build in dist/ when it is newer than the sources (bin/dist-fresh.mjs),
- * otherwise the TypeScript sources through tsx; the table label and the JSON
- * `path` say which one was measured. Build first to measure the compiled path:
+ * agent's bundle in dist/agent/ when it is newer than the sources
+ * (bin/dist-fresh.mjs), otherwise the TypeScript sources through tsx; the table
+ * label and the JSON `path` say which one was measured. Bundle first to measure
+ * what ships:
  *
- *   npx tsc -p tsconfig.build.json && touch dist/src-agent/cli.js
+ *   node scripts/bundle-agent.mjs        (or npm run build)
  *   node bin/run-ts.mjs bench/run.ts cold-start [--quick]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,9 +30,9 @@ export interface Served { child: ChildProcess; port: number; ms: number; stop():
 /** How long `stop()` waits after SIGTERM before it sends SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 
-/** Which agent `bin/ca-assistant.mjs` runs right now: the compiled build or the sources through tsx. */
-export function agentPath(): 'compiled (dist/)' | 'tsx (TypeScript sources)' {
-  return distIsFresh() ? 'compiled (dist/)' : 'tsx (TypeScript sources)';
+/** Which agent `bin/ca-assistant.mjs` runs right now: the bundle or the sources through tsx. */
+export function agentPath(): 'bundle (dist/agent/)' | 'tsx (TypeScript sources)' {
+  return distIsFresh() ? 'bundle (dist/agent/)' : 'tsx (TypeScript sources)';
 }
 
 /** Resolves when `child` has exited, including when it already had before this call. */
@@ -117,7 +118,7 @@ export async function run(args: string[]): Promise<void> {
   });
   const net = result.serve.p50Ms - result.bare.p50Ms;
   console.log(formatTable(['what', 'n', 'p50 ms', 'min ms', 'max ms'], [
-    [`serve → listening (${path === 'tsx (TypeScript sources)' ? 'tsx' : 'compiled dist/'})`, String(result.serve.n), result.serve.p50Ms.toFixed(0), result.serve.minMs.toFixed(0), result.serve.maxMs.toFixed(0)],
+    [`serve → listening (${path === 'tsx (TypeScript sources)' ? 'tsx' : 'bundle dist/agent/'})`, String(result.serve.n), result.serve.p50Ms.toFixed(0), result.serve.minMs.toFixed(0), result.serve.maxMs.toFixed(0)],
     ['bare node -e 0', String(result.bare.n), result.bare.p50Ms.toFixed(0), result.bare.minMs.toFixed(0), result.bare.maxMs.toFixed(0)],
     ['cold start (difference)', '', net.toFixed(0), '', ''],
   ]));

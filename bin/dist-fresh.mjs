@@ -1,11 +1,12 @@
-// Whether the compiled build in dist/ is at least as new as every TypeScript
-// source of the agent, so the CLI never runs stale code after an edit.
+// Whether the agent's bundle in dist/agent/ (scripts/bundle-agent.mjs, part of
+// `npm run build`) is at least as new as every TypeScript source of the agent,
+// so the CLI never runs stale code after an edit.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-export const builtCli = join(root, 'dist', 'src-agent', 'cli.js');
+export const builtCli = join(root, 'dist', 'agent', 'cli.js');
 
 function newestSource(dir) {
   let newest = 0;

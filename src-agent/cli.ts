@@ -1,27 +1,22 @@
 /**
  * The `ca-assistant` command: `serve | check | tokens | certs | sign | verify | diagnose`.
- * Each command lives in `cli/commands/NAME.ts`. Exit codes: 0 ok, 1 a check
+ * Each command lives in `cli/commands/NAME.ts` and is loaded only when run
+ * (cli/command-list.ts). Exit codes: 0 ok, 1 a check
  * failed, 2 bad usage (DESIGN.md).
  */
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AssistantError, REASONS } from './protocol/errors.js';
 import { startCore, type AgentCore, type CoreOptions } from './service/agent-core.js';
 import { GLOBAL_OPTIONS, parseArgs } from './cli/args.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliCommand, type CommandContext } from './cli/command.js';
+import { COMMAND_LOADERS } from './cli/command-list.js';
 
-const COMMAND_ORDER = ['serve', 'check', 'tokens', 'certs', 'sign', 'verify', 'diagnose'];
-
-async function loadCommands(): Promise<Map<string, CliCommand>> {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'cli', 'commands');
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts'));
+/** Every command (or the one named) from cli/command-list.ts, in `--help` order. */
+async function loadCommands(names = Object.keys(COMMAND_LOADERS)): Promise<Map<string, CliCommand>> {
   const commands = new Map<string, CliCommand>();
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { command?: CliCommand };
-    if (mod.command) commands.set(mod.command.name, mod.command);
+  for (const name of names) {
+    const load = COMMAND_LOADERS[name];
+    if (load) commands.set(name, (await load()).command);
   }
   return commands;
 }
@@ -37,21 +32,22 @@ function usage(commands: Map<string, CliCommand>, name?: string): string {
       .join('\n');
     return `用法：ca-assistant ${cmd.name} ${cmd.usage}\n${cmd.summaryZh}\n\n选项：\n${own}${own ? '\n' : ''}${globals}\n`;
   }
-  const names = [...commands.keys()].sort((a, b) => COMMAND_ORDER.indexOf(a) - COMMAND_ORDER.indexOf(b));
+  const names = [...commands.keys()];
   const list = names.map((n) => `  ${n.padEnd(9)} ${commands.get(n)?.summaryZh ?? ''}`).join('\n');
   return `用法：ca-assistant <命令> [选项]\n\n命令：\n${list}\n\n通用选项：\n${globals}\n\n退出码：0 正常，1 检测未通过，2 用法错误\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === 'help') {
-    process.stdout.write(usage(commands));
+    process.stdout.write(usage(await loadCommands()));
     return name ? 0 : EXIT_USAGE;
   }
+  // Only the command being run is loaded: `serve` starts without the report and signing code.
+  const commands = Object.hasOwn(COMMAND_LOADERS, name) ? await loadCommands([name]) : new Map<string, CliCommand>();
   const command = commands.get(name);
   if (!command) {
-    process.stderr.write(`不认识的命令：${name}\n\n${usage(commands)}`);
+    process.stderr.write(`不认识的命令：${name}\n\n${usage(await loadCommands())}`);
     return EXIT_USAGE;
   }
   let core: AgentCore | undefined;

@@ -6,9 +6,9 @@
  * dir there is reused, an empty or missing one is generated and kept.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, utimesSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 // @ts-expect-error plain JS helper shared with bin/ca-assistant.mjs
-import { builtCli, distIsFresh } from '../bin/dist-fresh.mjs';
+import { distIsFresh } from '../bin/dist-fresh.mjs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,14 +22,10 @@ declare module 'vitest' {
   }
 }
 
-/** Compiles src-agent to dist/ when stale, so tests that spawn the CLI run it without tsx start-up cost. */
+/** Bundles the agent into dist/agent/ when stale (about a second), so tests that spawn the CLI run what ships, without tsx start-up cost. */
 function buildAgent(): void {
-  const root = resolve(import.meta.dirname, '..');
   if (distIsFresh()) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  // tsc keeps old mtimes for unchanged outputs: mark the build as fresh.
-  const now = new Date();
-  utimesSync(builtCli, now, now);
+  execFileSync(process.execPath, [resolve(import.meta.dirname, '..', 'scripts', 'bundle-agent.mjs')], { stdio: 'inherit' });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '../../api/origin-policy.js';
 import type { RunningServer } from '../../api/server.js';
@@ -66,11 +66,15 @@ export interface RunningHeadlessUi {
   close(): Promise<void>;
 }
 
-/** Where the pages are: next to the sources, or next to the build. */
+/** Where the pages are: the nearest `src-renderer` above this module (sources, tsc build or bundle). */
 function rendererDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const candidates = [join(here, '..', '..', '..', 'src-renderer'), join(here, '..', '..', '..', '..', 'src-renderer')];
-  return candidates.find((dir) => existsSync(join(dir, 'main.html'))) ?? candidates[0]!;
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'src-renderer');
+    if (existsSync(join(candidate, 'main.html'))) return candidate;
+    dir = dirname(dir);
+  }
+  return join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'src-renderer');
 }
 
 function cookieValue(req: IncomingMessage): string | undefined {
