@@ -26,6 +26,13 @@ export const TOKEN_HOST_START_TIMEOUT_MS = 10_000;
 /** Slot polling interval for hot-plug when no USB events are available, ms (default 500). */
 export const SLOT_POLL_INTERVAL_MS = 500;
 /**
+ * Delay before work the assistant does not need to start, ms (default 1.5 s):
+ * the hosts kept for hot-plug (the probe and the warm spare of a
+ * `rescan: reinitialize` module) and USB monitoring. Done at start they would
+ * slow it; meanwhile slot polling finds a new token, with a host started on demand.
+ */
+export const DEFERRED_START_DELAY_MS = 1_500;
+/**
  * How long an SKF container kept open for signing is trusted to still hold the
  * signing certificate it held when checked, ms (default 10 s). Reading it again
  * costs a USB key several APDU rounds; not reading it would let a certificate

@@ -33,14 +33,24 @@ export interface CoreOptions {
 export async function startCore(config: Config, options: CoreOptions = {}): Promise<AgentCore> {
   if (options.logToFile !== false) setLogFile(join(config.dataDir, 'logs', 'agent.jsonl'));
   const vendors = loadVendorTable(config.vendorTable);
-  const trust = await loadTrustStore(config.trustAnchors, config.intermediates);
-  const tokens = await TokenManager.start({
+  // Token hosts start (a process each) while the trust store is read.
+  const starting = TokenManager.start({
     modules: resolveModules(config.modules, vendors, config.onlyConfiguredModules),
     vendors,
     env: options.hostEnv,
     trace: options.trace,
     pollIntervalMs: options.pollIntervalMs,
   });
+  // Handled below; without this a rejection before the trust store is read would count as unhandled.
+  starting.catch(() => undefined);
+  let trust: TrustStore;
+  try {
+    trust = await loadTrustStore(config.trustAnchors, config.intermediates);
+  } catch (error) {
+    await (await starting).stop();
+    throw error;
+  }
+  const tokens = await starting;
   const certs = new CertificateService(tokens, trust, config);
   const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
   return { config, vendors, tokens, trust, certs, signing, stop: () => tokens.stop() };

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { DEFERRED_START_DELAY_MS } from '../limits.js';
 import { logger } from '../util/log.js';
 
 const log = logger('hotplug');
@@ -52,13 +53,22 @@ export class HotplugWatcher {
   #running = false;
   #again = false;
   #usbListening = false;
+  #usbTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly poll: () => Promise<void>, private readonly intervalMs: number, private readonly useUsb: boolean) {}
 
+  /** Starts polling now and USB monitoring after DEFERRED_START_DELAY_MS (loading it takes ~90 ms the start can do without). */
   start(): void {
     this.#timer = setInterval(() => void this.trigger(), this.intervalMs);
     this.#timer.unref();
-    const detection = this.useUsb ? usbDetection() : null;
+    if (!this.useUsb) return;
+    this.#usbTimer = setTimeout(() => this.#startUsb(), DEFERRED_START_DELAY_MS);
+    this.#usbTimer.unref();
+  }
+
+  #startUsb(): void {
+    this.#usbTimer = undefined;
+    const detection = usbDetection();
     if (detection) {
       try {
         detection.startMonitoring();
@@ -91,6 +101,7 @@ export class HotplugWatcher {
 
   stop(): void {
     clearInterval(this.#timer);
+    clearTimeout(this.#usbTimer);
     if (this.#usbListening) usbDetection()?.stopMonitoring();
     this.#usbListening = false;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
+import { DEFERRED_START_DELAY_MS } from '../limits.js';
 import { logger } from '../util/log.js';
 import type { RawModuleInfo, RawSlot, RawTokenInfo } from './host-protocol.js';
 import type { Sm2Params } from './p11-sm2.js';
@@ -96,7 +97,7 @@ export class ModuleRuntime {
         this.#probe ??= new TokenHost(this.entry.path, { ...this.hostOptions, trace: false });
         if (!this.#spare) {
           this.#spare = this.#newHost();
-          void this.#spare.call({ op: 'info' }).catch(() => undefined);
+          this.#warmLater(this.#spare);
         }
       }
     } catch (error) {
@@ -118,7 +119,7 @@ export class ModuleRuntime {
       this.#probed = true;
       await this.#routeFrom(this.#host);
       this.#lastProbe = [...this.routes.values()].map((r) => tokenKey(r.token)).sort().join(',');
-      void this.#probe.call({ op: 'info' }).catch(() => undefined);
+      this.#warmLater(this.#probe);
     } else if (this.#probe) {
       await this.#probe.call({ op: 'reinit' });
       const probed = await this.#probe.call<RawSlot[]>({ op: 'slots' });
@@ -166,6 +167,8 @@ export class ModuleRuntime {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.#warmTimers) clearTimeout(timer);
+    this.#warmTimers.clear();
     await Promise.all([...this.hosts, ...(this.#probe ? [this.#probe] : []), ...(this.#spare ? [this.#spare] : [])].map((h) => h.stop()));
   }
 
@@ -184,6 +187,20 @@ export class ModuleRuntime {
   }
 
   #spare: TokenHost | undefined;
+  readonly #warmTimers = new Set<NodeJS.Timeout>();
+
+  /**
+   * Starts a host that is not needed yet (the probe, the warm spare) once the
+   * assistant has started: at start they would take CPU from it.
+   */
+  #warmLater(host: TokenHost): void {
+    const timer = setTimeout(() => {
+      this.#warmTimers.delete(timer);
+      void host.call({ op: 'info' }).catch(() => undefined);
+    }, DEFERRED_START_DELAY_MS);
+    timer.unref();
+    this.#warmTimers.add(timer);
+  }
 
   /** The vendor table's SM2 constants for this module (PKCS#11 modules only: SKF has SM2 built in). */
   #sm2(): Sm2Params | undefined {
