@@ -6,6 +6,7 @@
  *
  *   node bin/run-ts.mjs bench/run.ts hotplug [--quick]
  */
+import { DEFERRED_START_DELAY_MS } from '../src-agent/limits.js';
 import { readFileSync } from 'node:fs';
 import { addToken } from '../tests/fixtures/make-fixtures.js';
 import { TRUSTED_ORIGINS } from '../tests/reliability/agent.js';
@@ -32,7 +33,8 @@ export async function run(args: string[]): Promise<void> {
     const served = await spawnServe(fx);
     try {
       const client = await RpcClient.open(served.port, TRUSTED_ORIGINS[0]!);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Past the deferred start (spare and probe hosts, USB monitoring), so only watching is measured.
+      await new Promise((r) => setTimeout(r, DEFERRED_START_DELAY_MS + 1500));
       const pids = [served.child.pid!, ...childPids(served.child.pid!)];
       const before = pids.map(cpuSeconds);
       await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
