@@ -12,11 +12,11 @@ const MAX_SIGNATURE_FILE_BYTES = 1024 * 1024;
 export const command: CliCommand = {
   name: 'verify',
   summaryZh: '验证 CMS/PKCS#7 签名（对照摘要和受信任根证书）',
-  usage: '--in FILE --hash HEX [--alg sha256] [--json]',
+  usage: '--in FILE --hash HEX [--alg sha256|sm3] [--json]',
   options: {
     in: { type: 'string', descriptionZh: '签名文件（DER 格式的 .p7s）' },
     hash: { type: 'string', descriptionZh: '被签名内容的摘要（十六进制）' },
-    alg: { type: 'string', descriptionZh: '摘要算法：sha256（默认）、sha384、sha512' },
+    alg: { type: 'string', descriptionZh: '摘要算法：sha256（默认）、sha384、sha512；国密 SM2 签名用 sm3' },
   },
   async run(ctx) {
     const file = stringOption(ctx.options, 'in', true);
