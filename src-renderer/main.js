@@ -89,6 +89,27 @@ async function runCheck() {
   render();
 }
 
+/** The encryption half of a 国密 dual pair (or any encryption-only certificate): listed, never used to sign. */
+function encryptionOnly(c) {
+  const ku = c.keyUsage;
+  return ku.length > 0 && !ku.includes('digitalSignature') && !ku.includes('nonRepudiation')
+    && (ku.includes('keyEncipherment') || ku.includes('dataEncipherment') || ku.includes('keyAgreement'));
+}
+
+/** `SM2 …` → 国密 SM2; other algorithms as the agent names them (`RSA 2048`, `EC P-256`). */
+function algorithmText(name) {
+  return name.split(' ')[0] === 'SM2' ? t('algSm2') : name;
+}
+
+/** Key usage names in the page's language (`digitalSignature` → 数字签名); unknown ones as given. */
+function keyUsageText(usages) {
+  return usages.map((u) => {
+    const key = `ku${u[0].toUpperCase()}${u.slice(1)}`;
+    const text = t(key);
+    return text === key ? u : text;
+  }).join(getLang() === 'en' ? ', ' : '、');
+}
+
 async function certsPanel() {
   const { certs } = await assistant.listCerts({});
   if (certs.length === 0) return [h('p', { class: 'empty' }, t('certsNone'))];
@@ -99,18 +120,18 @@ async function certsPanel() {
     return h('article', { class: 'cert', 'data-cert': c.id, 'data-token-label': c.tokenLabel },
       h('div', { class: 'cert-main' },
         h('h2', {}, c.name, h('span', { class: `badge ${c.kind}` }, kind)),
-        c.hasPrivateKey ? null : h('div', { class: 'alert warn' }, t('certNoKey')),
+        encryptionOnly(c) ? h('div', { class: 'alert info' }, t('certEncryption')) : c.hasPrivateKey ? null : h('div', { class: 'alert warn' }, t('certNoKey')),
         h('dl', { class: 'facts' },
           row(t('certToken'), c.tokenLabel),
           row(t('certSubject'), c.subject),
           row(t('certIssuer'), c.issuer),
           row(t('certValidity'), `${c.notBefore.slice(0, 10)} — ${c.notAfter.slice(0, 10)} `, h('span', { class: c.daysLeft < 0 ? 'tag bad' : c.daysLeft < 30 ? 'tag warn' : 'tag good' }, days)),
-          row(t('certKeyUsage'), c.keyUsage.join(', ') || '—'),
-          row(t('certAlgorithm'), c.keyAlgorithm),
+          row(t('certKeyUsage'), keyUsageText(c.keyUsage) || '—'),
+          row(t('certAlgorithm'), algorithmText(c.keyAlgorithm)),
           row(t('certChain'), h('span', { class: c.chain.trusted ? 'tag good' : 'tag bad' }, c.chain.trusted ? t('certChainTrusted') : t('certChainUntrusted')), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
           row(t('certSerial'), h('code', {}, c.serialNumber)),
           row(t('certFingerprint'), h('code', { class: 'fp' }, c.fingerprintSha256)))),
-      c.kind === 'organization' ? h('figure', { class: 'seal' }, c.seal ? h('img', { src: c.seal.dataUrl, alt: t('certSeal') }) : h('div', { class: 'muted' }, t('certNoSeal')), h('figcaption', {}, t('certSeal'))) : null);
+      c.kind === 'organization' && !encryptionOnly(c) ? h('figure', { class: 'seal' }, c.seal ? h('img', { src: c.seal.dataUrl, alt: t('certSeal') }) : h('div', { class: 'muted' }, t('certNoSeal')), h('figcaption', {}, t('certSeal'))) : null);
   });
 }
 

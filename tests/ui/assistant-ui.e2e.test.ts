@@ -102,7 +102,7 @@ describe('main window', () => {
     await card.waitFor();
     const text = await card.innerText();
     expect(text).toMatch(/还剩 \d+ 天/);
-    expect(text).toContain('digitalSignature');
+    expect(text).toContain('数字签名');
     expect(text).toContain('可信');
     expect(await card.locator('.seal img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
     expect(await assistant.locator('article.cert', { hasText: '已过期' }).count()).toBeGreaterThan(0);
