@@ -197,6 +197,19 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
       expect(await opensslSm2Verify(sm2.signCertPem, signer?.signedAttrsDer ?? Buffer.alloc(0), signer?.signature ?? Buffer.alloc(0))).toBe(true);
     });
 
+    it('verify.cms over the API accepts the SM2 CMS with its SM2 chain, and names a changed hash', async () => {
+      const sm3 = createHash('sm3').update(content).digest();
+      const signed = await signHash(ids.sm2Sign, { hash: sm3.toString('base64'), hashAlgorithm: 'sm3', profile: 'gmt0010' });
+      const signature = String(signed.result?.signature);
+      const ok = await client.call('verify.cms', { signature, hash: sm3.toString('base64'), hashAlgorithm: 'sm3' });
+      expect(ok.result).toMatchObject({ valid: true, chainTrusted: true, problems: [], signer: { der: sm2.signCertDer.toString('base64') } });
+      const changed = Buffer.from(sm3);
+      changed[0] = (changed[0] ?? 0) ^ 1;
+      const bad = await client.call('verify.cms', { signature, hash: changed.toString('base64'), hashAlgorithm: 'sm3' });
+      expect(bad.result).toMatchObject({ valid: false });
+      expect((bad.result as { problems: { code: string }[] }).problems.map((p) => p.code)).toContain('DIGEST_MISMATCH');
+    });
+
     it('auth.challenge hashes the payload with SM3 on the SM2 certificate, SHA-256 on the RSA one', async () => {
       for (const [certId, hashAlgorithm, root] of [[ids.sm2Sign, 'sm3', sm2.rootDer], [ids.rsaSign, 'sha256', rsa.rootDer]] as const) {
         const reply = await client.call('auth.challenge', { certId, nonce: Buffer.alloc(16, 7).toString('base64') });
