@@ -34,7 +34,7 @@
 ; Browsers and Office programs that hold CA drivers open (the mall manual asks users to close them).
 !define CA_BUSY_PROGRAMS "chrome.exe msedge.exe firefox.exe 360se.exe 360chrome.exe QQBrowser.exe WINWORD.EXE EXCEL.EXE"
 ; USB vendor ids of the keys in src-agent/tokens/vendors.json (tests/installers keeps them in sync).
-!define CA_KEY_USB_IDS "VID_096E|VID_163C|VID_1EA8|VID_0529"
+!define CA_KEY_USB_IDS "VID_096E|VID_163C|VID_1EA8|VID_0529|VID_055C"
 
 !macro caRegView
   ${If} ${RunningX64}
