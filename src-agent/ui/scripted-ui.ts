@@ -1,5 +1,13 @@
 import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from './port.js';
 
+/** Requests and notices a ScriptedUi keeps, newest last (default 1000): `serve --scripted-ui-pins` runs for hours in load tests. */
+const RECORD_MAX = 1000;
+
+function record<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > RECORD_MAX) list.splice(0, list.length - RECORD_MAX);
+}
+
 type PinScript = string | 'cancel' | 'pin-pad' | ((request: PinRequest) => PinAnswer | Promise<PinAnswer>);
 type ConsentScript = ConsentAnswer | ((request: ConsentRequest) => ConsentAnswer | Promise<ConsentAnswer>);
 
@@ -26,7 +34,7 @@ export class ScriptedUi implements UiPort {
   }
 
   async askPin(request: PinRequest): Promise<PinAnswer> {
-    this.pinRequests.push(request);
+    record(this.pinRequests, request);
     const next = this.#pins.shift();
     if (next === undefined || next === 'cancel') return { kind: 'cancel' };
     if (next === 'pin-pad') return { kind: 'pin-pad' };
@@ -35,13 +43,13 @@ export class ScriptedUi implements UiPort {
   }
 
   async askConsent(request: ConsentRequest): Promise<ConsentAnswer> {
-    this.consentRequests.push(request);
+    record(this.consentRequests, request);
     const next = this.#consents.shift();
     if (next === undefined) return 'deny';
     return typeof next === 'function' ? next(request) : next;
   }
 
   notify(notice: Notice): void {
-    this.notices.push(notice);
+    record(this.notices, notice);
   }
 }
