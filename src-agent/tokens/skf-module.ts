@@ -1,17 +1,11 @@
-import { X509Certificate } from 'node:crypto';
 import { AssistantError } from '../protocol/errors.js';
 import { SKF_SIGNER_RECHECK_MS } from '../limits.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, RawTokenInfo, TraceEntry } from './host-protocol.js';
-import {
-  CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, deviceAlgorithms, loadSkfLibrary, sarError, sarName, skfText, splitNameList,
-  type SkfFunctions, type SkfHandle, type SkfOptionalFunctions,
-} from './skf-library.js';
+import { CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, deviceAlgorithms, skfText, type SkfHandle } from './skf-library.js';
 import type { SignMechanism } from './types.js';
-import { CallTrace } from './call-trace.js';
+import { MAX_OBJECT_BYTES, SkfCalls } from './skf-calls.js';
 
-/** Largest certificate or seal file read from a key, bytes (default 256 KiB). */
-const MAX_OBJECT_BYTES = 256 * 1024;
 /** PKCS#11 token flags the rest of the token layer reads (values from the v2.40 header). */
 const CKF = { LOGIN_REQUIRED: 0x4, USER_PIN_INITIALIZED: 0x8, TOKEN_INITIALIZED: 0x400, USER_PIN_COUNT_LOW: 0x10000, USER_PIN_FINAL_TRY: 0x20000, USER_PIN_LOCKED: 0x40000 };
 /** Suffixes of a certificate's CKA_ID stand-in: `<container name>:sign` / `:enc` (hex). */
@@ -48,23 +42,22 @@ const hex = (b: Buffer): string => b.toString('hex');
  * and never signs. Lives only in a token host process.
  */
 export class SkfModule {
-  #skf: (SkfFunctions & SkfOptionalFunctions) | undefined;
+  readonly #skf: SkfCalls;
   readonly #devices = new Map<string, Device>();
   readonly #apps = new Map<string, AppSlot>();
-  readonly #trace: CallTrace;
 
   constructor(readonly path: string, trace = false) {
-    this.#trace = new CallTrace(trace);
+    this.#skf = new SkfCalls(path, trace);
   }
 
   /** Loads the library. Throws AssistantError MODULE_FAILED (`ckr: LOAD_FAILED`). */
   open(): void {
-    this.#skf = loadSkfLibrary(this.path);
+    this.#skf.load();
   }
 
   close(): void {
     for (const app of this.#apps.values()) this.#closeApp(app);
-    for (const dev of this.#devices.values()) this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
+    for (const dev of this.#devices.values()) this.#skf.quiet(() => this.#skf.f.SKF_DisConnectDev(dev.handle));
     this.#apps.clear();
     this.#devices.clear();
   }
@@ -80,7 +73,7 @@ export class SkfModule {
 
   /** One slot per device application; devices that went away lose their handles. */
   slots(withMechanisms = false): RawSlot[] {
-    const names = this.#list('SKF_EnumDev', (buf, size) => this.#f.SKF_EnumDev(1, buf, size));
+    const names = this.#skf.list('SKF_EnumDev', (buf, size) => this.#skf.f.SKF_EnumDev(1, buf, size));
     const present = new Set(names.map(hex));
     for (const [id, dev] of this.#devices) if (!present.has(id)) this.#dropDevice(id, dev);
     const out: RawSlot[] = [];
@@ -88,12 +81,12 @@ export class SkfModule {
       const dev = this.#device(raw);
       if (!dev) continue;
       const info = Buffer.alloc(DEVINFO_BUFFER_BYTES);
-      if (this.#call('SKF_GetDevInfo', skfText(raw), () => this.#f.SKF_GetDevInfo(dev.handle, info), true) !== SAR.OK) continue;
+      if (this.#skf.call('SKF_GetDevInfo', skfText(raw), () => this.#skf.f.SKF_GetDevInfo(dev.handle, info), true) !== SAR.OK) continue;
       // DEVINFO: Version(2) Manufacturer[64] Issuer[64] Label[32] SerialNumber[32] …
       const manufacturer = skfText(info.subarray(2, 66));
       const label = skfText(info.subarray(130, 162)) || skfText(raw);
       const serial = skfText(info.subarray(162, 194));
-      const apps = this.#list('SKF_EnumApplication', (buf, size) => this.#f.SKF_EnumApplication(dev.handle, buf, size));
+      const apps = this.#skf.list('SKF_EnumApplication', (buf, size) => this.#skf.f.SKF_EnumApplication(dev.handle, buf, size));
       for (const appRaw of apps) {
         const slotId = `${hex(raw)}.${hex(appRaw)}`;
         const app = this.#app(slotId, dev, appRaw);
@@ -122,13 +115,13 @@ export class SkfModule {
     const app = this.#slot(slotId);
     const certs: RawCert[] = [];
     const signIds: string[] = [];
-    for (const conRaw of this.#list('SKF_EnumContainer', (buf, size) => this.#f.SKF_EnumContainer(app.handle, buf, size))) {
+    for (const conRaw of this.#skf.list('SKF_EnumContainer', (buf, size) => this.#skf.f.SKF_EnumContainer(app.handle, buf, size))) {
       this.#withContainer(app, conRaw, (con) => {
         const type: [number] = [CONTAINER_TYPE.EMPTY];
-        const typeKnown = this.#call('SKF_GetContainerType', skfText(conRaw), () => this.#f.SKF_GetContainerType(con, type), true) === SAR.OK;
+        const typeKnown = this.#skf.call('SKF_GetContainerType', skfText(conRaw), () => this.#skf.f.SKF_GetContainerType(con, type), true) === SAR.OK;
         const hasKey = !typeKnown || type[0] !== CONTAINER_TYPE.EMPTY;
         for (const sign of [true, false]) {
-          const der = this.#exportCertificate(con, conRaw, sign);
+          const der = this.#skf.exportCertificate(con, conRaw, sign);
           if (!der) continue;
           const ckaId = hex(Buffer.concat([conRaw, Buffer.from(sign ? SIGN_SUFFIX : ENC_SUFFIX)]));
           if (sign) signIds.push(ckaId);
@@ -146,7 +139,7 @@ export class SkfModule {
       const app = this.#slot(slotId);
       bytes.set(pin);
       const retry: [number] = [0];
-      this.#call('SKF_VerifyPIN', `${slotId} USER_TYPE pin=[redacted]`, () => this.#f.SKF_VerifyPIN(app.handle, USER_TYPE, bytes, retry));
+      this.#skf.call('SKF_VerifyPIN', `${slotId} USER_TYPE pin=[redacted]`, () => this.#skf.f.SKF_VerifyPIN(app.handle, USER_TYPE, bytes, retry));
       app.loggedIn = true;
     } finally {
       bytes.fill(0);
@@ -156,7 +149,7 @@ export class SkfModule {
 
   logout(slotId: string): void {
     const app = this.#slot(slotId);
-    this.#call('SKF_ClearSecureState', slotId, () => this.#f.SKF_ClearSecureState(app.handle), true);
+    this.#skf.call('SKF_ClearSecureState', slotId, () => this.#skf.f.SKF_ClearSecureState(app.handle), true);
     app.loggedIn = false;
     this.#closeSigners(app);
   }
@@ -193,22 +186,22 @@ export class SkfModule {
   }
 
   takeTrace(): TraceEntry[] {
-    return this.#trace.take();
+    return this.#skf.takeTrace();
   }
 
   #signWith(con: SkfHandle, conRaw: Buffer, mechanism: SignMechanism, input: Buffer): Buffer {
     if (mechanism === 'SM2_SM3') {
       if (input.length !== 32) throw new AssistantError('BAD_REQUEST', `SM2 signs a 32-byte digest, got ${input.length}`);
       const blob = Buffer.alloc(ECC_SIGNATURE_BLOB_BYTES);
-      this.#call('SKF_ECCSignData', `${skfText(conRaw)} ${input.length} bytes`, () => this.#f.SKF_ECCSignData(con, input, input.length, blob));
+      this.#skf.call('SKF_ECCSignData', `${skfText(conRaw)} ${input.length} bytes`, () => this.#skf.f.SKF_ECCSignData(con, input, input.length, blob));
       // r and s are right-aligned in 64-byte fields; SM2 values are 32 bytes.
       return ecdsaRawToDer(Buffer.concat([blob.subarray(32, 64), blob.subarray(96, 128)]));
     }
-    if (mechanism === 'RSA_PKCS' && this.#f.SKF_RSASignData) {
-      const rsaSign = this.#f.SKF_RSASignData;
+    if (mechanism === 'RSA_PKCS' && this.#skf.f.SKF_RSASignData) {
+      const rsaSign = this.#skf.f.SKF_RSASignData;
       const out = Buffer.alloc(512);
       const size: [number] = [out.length];
-      this.#call('SKF_RSASignData', `${skfText(conRaw)} ${input.length} bytes`, () => rsaSign(con, input, input.length, out, size));
+      this.#skf.call('SKF_RSASignData', `${skfText(conRaw)} ${input.length} bytes`, () => rsaSign(con, input, input.length, out, size));
       return out.subarray(0, size[0]);
     }
     throw new AssistantError('UNSUPPORTED_ALGORITHM', `SKF provider cannot sign with ${mechanism}`);
@@ -226,11 +219,11 @@ export class SkfModule {
     let handle = cached?.handle;
     if (handle === undefined) {
       const cell: [SkfHandle] = [null];
-      this.#call('SKF_OpenContainer', skfText(conRaw), () => this.#f.SKF_OpenContainer(app.handle, cName(conRaw), cell));
+      this.#skf.call('SKF_OpenContainer', skfText(conRaw), () => this.#skf.f.SKF_OpenContainer(app.handle, cName(conRaw), cell));
       handle = cell[0];
     }
     app.signers.set(key, { handle, certDer, checkedAt: performance.now() });
-    if (!this.#exportCertificate(handle, conRaw, true)?.equals(certDer)) {
+    if (!this.#skf.exportCertificate(handle, conRaw, true)?.equals(certDer)) {
       this.#closeSigner(app, key);
       throw new AssistantError('KEY_NOT_FOUND', 'the container no longer holds this signing certificate');
     }
@@ -241,7 +234,7 @@ export class SkfModule {
     const signer = app.signers.get(key);
     if (!signer) return;
     app.signers.delete(key);
-    this.#quiet(() => this.#call('SKF_CloseContainer', key, () => this.#f.SKF_CloseContainer(signer.handle), true));
+    this.#skf.quiet(() => this.#skf.call('SKF_CloseContainer', key, () => this.#skf.f.SKF_CloseContainer(signer.handle), true));
   }
 
   #closeSigners(app: AppSlot): void {
@@ -250,12 +243,7 @@ export class SkfModule {
 
   #closeApp(app: AppSlot): void {
     this.#closeSigners(app);
-    this.#quiet(() => this.#f.SKF_CloseApplication(app.handle));
-  }
-
-  get #f(): SkfFunctions & SkfOptionalFunctions {
-    if (!this.#skf) throw new AssistantError('MODULE_FAILED', 'SKF library not loaded');
-    return this.#skf;
+    this.#skf.quiet(() => this.#skf.f.SKF_CloseApplication(app.handle));
   }
 
   #device(raw: Buffer): Device | undefined {
@@ -263,7 +251,7 @@ export class SkfModule {
     const existing = this.#devices.get(id);
     if (existing) return existing;
     const handle: [SkfHandle] = [null];
-    if (this.#call('SKF_ConnectDev', skfText(raw), () => this.#f.SKF_ConnectDev(cName(raw), handle), true) !== SAR.OK) return undefined;
+    if (this.#skf.call('SKF_ConnectDev', skfText(raw), () => this.#skf.f.SKF_ConnectDev(cName(raw), handle), true) !== SAR.OK) return undefined;
     const dev = { raw, handle: handle[0] };
     this.#devices.set(id, dev);
     return dev;
@@ -275,7 +263,7 @@ export class SkfModule {
       this.#closeApp(app);
       this.#apps.delete(slotId);
     }
-    this.#quiet(() => this.#f.SKF_DisConnectDev(dev.handle));
+    this.#skf.quiet(() => this.#skf.f.SKF_DisConnectDev(dev.handle));
     this.#devices.delete(id);
   }
 
@@ -283,7 +271,7 @@ export class SkfModule {
     const existing = this.#apps.get(slotId);
     if (existing) return existing;
     const handle: [SkfHandle] = [null];
-    if (this.#call('SKF_OpenApplication', skfText(raw), () => this.#f.SKF_OpenApplication(device.handle, cName(raw), handle), true) !== SAR.OK) return undefined;
+    if (this.#skf.call('SKF_OpenApplication', skfText(raw), () => this.#skf.f.SKF_OpenApplication(device.handle, cName(raw), handle), true) !== SAR.OK) return undefined;
     const app: AppSlot = { device, raw, handle: handle[0], loggedIn: false, signers: new Map() };
     this.#apps.set(slotId, app);
     return app;
@@ -304,7 +292,7 @@ export class SkfModule {
     const max: [number] = [0];
     const remain: [number] = [0];
     const isDefault: [number] = [0];
-    if (this.#call('SKF_GetPINInfo', 'USER_TYPE', () => this.#f.SKF_GetPINInfo(app.handle, USER_TYPE, max, remain, isDefault), true) !== SAR.OK) return;
+    if (this.#skf.call('SKF_GetPINInfo', 'USER_TYPE', () => this.#skf.f.SKF_GetPINInfo(app.handle, USER_TYPE, max, remain, isDefault), true) !== SAR.OK) return;
     const left = remain[0];
     token.pinRetries = left;
     if (left === 0) token.flags |= CKF.USER_PIN_LOCKED;
@@ -314,28 +302,12 @@ export class SkfModule {
 
   #withContainer<T>(app: AppSlot, raw: Buffer, body: (con: SkfHandle) => T): T {
     const handle: [SkfHandle] = [null];
-    this.#call('SKF_OpenContainer', skfText(raw), () => this.#f.SKF_OpenContainer(app.handle, cName(raw), handle));
+    this.#skf.call('SKF_OpenContainer', skfText(raw), () => this.#skf.f.SKF_OpenContainer(app.handle, cName(raw), handle));
     try {
       return body(handle[0]);
     } finally {
-      this.#quiet(() => this.#f.SKF_CloseContainer(handle[0]));
+      this.#skf.quiet(() => this.#skf.f.SKF_CloseContainer(handle[0]));
     }
-  }
-
-  /** A container's signing or encryption certificate, or undefined when it has none. */
-  #exportCertificate(con: SkfHandle, conRaw: Buffer, sign: boolean): Buffer | undefined {
-    const size: [number] = [0];
-    const what = `${skfText(conRaw)} ${sign ? 'sign' : 'enc'}`;
-    if (this.#call('SKF_ExportCertificate', what, () => this.#f.SKF_ExportCertificate(con, sign ? 1 : 0, null, size), true) !== SAR.OK) return undefined;
-    if (size[0] === 0 || size[0] > MAX_OBJECT_BYTES) return undefined;
-    const der = Buffer.alloc(size[0]);
-    if (this.#call('SKF_ExportCertificate', what, () => this.#f.SKF_ExportCertificate(con, sign ? 1 : 0, der, size), true) !== SAR.OK) return undefined;
-    try {
-      new X509Certificate(der.subarray(0, size[0]));
-    } catch {
-      return undefined; // some keys answer with an empty or placeholder blob
-    }
-    return der.subarray(0, size[0]);
   }
 
   /**
@@ -344,14 +316,14 @@ export class SkfModule {
    * is `seal:<ckaId>`, the convention of the certificate service.
    */
   #files(app: AppSlot, signIds: string[]): RawDataObject[] {
-    const enumFiles = this.#f.SKF_EnumFiles;
-    const readFile = this.#f.SKF_ReadFile;
+    const enumFiles = this.#skf.f.SKF_EnumFiles;
+    const readFile = this.#skf.f.SKF_ReadFile;
     if (!enumFiles || !readFile) return [];
     const out: RawDataObject[] = [];
-    for (const nameRaw of this.#list('SKF_EnumFiles', (buf, size) => enumFiles(app.handle, buf, size), true)) {
+    for (const nameRaw of this.#skf.list('SKF_EnumFiles', (buf, size) => enumFiles(app.handle, buf, size), true)) {
       const value = Buffer.alloc(MAX_OBJECT_BYTES);
       const got: [number] = [0];
-      if (this.#call('SKF_ReadFile', skfText(nameRaw), () => readFile(app.handle, cName(nameRaw), 0, value.length, value, got), true) !== SAR.OK) continue;
+      if (this.#skf.call('SKF_ReadFile', skfText(nameRaw), () => readFile(app.handle, cName(nameRaw), 0, value.length, value, got), true) !== SAR.OK) continue;
       const name = skfText(nameRaw);
       const data = value.subarray(0, got[0]);
       const forContainer = name.startsWith('seal.') ? hex(Buffer.concat([Buffer.from(name.slice(5)), Buffer.from(SIGN_SUFFIX)])) : undefined;
@@ -360,38 +332,5 @@ export class SkfModule {
       for (const id of sealOf) out.push({ label: `seal:${id}`, application: skfText(app.raw), objectId: '', value: data });
     }
     return out;
-  }
-
-  /** Runs an SKF name-list call twice (size, then data) and splits the result. */
-  #list(fn: string, call: (buf: Buffer | null, size: [number]) => number, tolerant = false): Buffer[] {
-    const size: [number] = [0];
-    if (this.#call(fn, 'size', () => call(null, size), tolerant) !== SAR.OK || size[0] === 0) return [];
-    const buf = Buffer.alloc(size[0] + 2);
-    size[0] = buf.length;
-    if (this.#call(fn, '', () => call(buf, size), tolerant) !== SAR.OK) return [];
-    return splitNameList(buf.subarray(0, size[0]));
-  }
-
-  /** Runs one SKF call, records it, and throws on a SAR error unless `tolerant` (then returns the code). */
-  #call(fn: string, args: string, body: () => number, tolerant = false): number {
-    const started = performance.now();
-    let rv: number;
-    try {
-      rv = body();
-    } catch (error) {
-      this.#trace.record(fn, args, 'ERROR', started);
-      throw new AssistantError('MODULE_FAILED', `${fn}: ${(error as Error).message}`);
-    }
-    this.#trace.record(fn, args, sarName(rv), started);
-    if (rv !== SAR.OK && !tolerant) throw sarError(rv, fn);
-    return rv;
-  }
-
-  #quiet(body: () => number): void {
-    try {
-      body();
-    } catch {
-      // Closing a handle of a removed key may fail; nothing depends on it.
-    }
   }
 }
