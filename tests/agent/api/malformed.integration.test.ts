@@ -74,10 +74,16 @@ describe('malformed input', () => {
     const flooder = await Client.open(h.server.port, MALL);
     let release: (() => void) | undefined;
     h.ui.answerPins(() => new Promise((r) => (release = () => r({ kind: 'cancel' }))));
-    const certs = (await flooder.call('certs.list', {})).result?.certs as { id: string }[];
+    // The supplier's key, which asks for a PIN: token order follows the module's slots, and the
+    // locked or expired fixture keys would refuse at once, without a dialog.
+    const tokens = (await flooder.call('tokens.list', {})).result?.tokens as { id: string; label: string }[];
+    const supplier = tokens.find((t) => t.label === '供应商')?.id;
+    const certs = (await flooder.call('certs.list', { tokenId: supplier })).result?.certs as { id: string; kind: string }[];
+    const certId = certs.find((c) => c.kind === 'organization')?.id;
+    expect(certId).toBeDefined();
     const hash = Buffer.alloc(32).toString('base64');
     const calls = Array.from({ length: MAX_PENDING_PER_CONNECTION + 4 }, () =>
-      flooder.call('sign.hash', { certId: certs[0]?.id, hash, hashAlgorithm: 'sha256', format: 'cms' }),
+      flooder.call('sign.hash', { certId, hash, hashAlgorithm: 'sha256', format: 'cms' }),
     );
     await expect.poll(() => release !== undefined, { timeout: 10_000 }).toBe(true);
     await stillServes();
