@@ -47,7 +47,8 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   try {
     trust = await loadTrustStore(config.trustAnchors, config.intermediates);
   } catch (error) {
-    await (await starting).stop();
+    // The trust store's error is the one to report; the token layer only has to stop.
+    await starting.then((tokens) => tokens.stop(), () => undefined);
     throw error;
   }
   const tokens = await starting;
