@@ -9,6 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AssistantError } from '../protocol/errors.js';
+import { oidToContent } from '../util/oid.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 
 /** sm2p256v1 (GM/T 0006), the curve OID a CKK_EC SM2 key carries in CKA_EC_PARAMS. */
@@ -82,14 +83,8 @@ export const sm2KeyType = (p: Sm2Params): number => (p.keyType === 'CKK_EC' ? pk
 
 /** DER encoding of an OID (the CKA_EC_PARAMS value of a named curve). */
 export function oidDer(oid: string): Buffer {
-  const [a = 0, b = 0, ...rest] = oid.split('.').map(Number);
-  const bytes = [a * 40 + b];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return Buffer.from([0x06, bytes.length, ...bytes]);
+  const content = oidToContent(oid);
+  return Buffer.concat([Buffer.from([0x06, content.length]), content]);
 }
 
 /** SubjectPublicKeyInfo header of every SM2 key: id-ecPublicKey, sm2p256v1, BIT STRING of 66 bytes. */
