@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../../src-agent/check/index.js';
 import { parseConfig } from '../../../src-agent/config.js';
 import { parseSignedData, verifyCms, type CmsProfile } from '../../../src-agent/pki/index.js';
-import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
 import type { CertEntry } from '../../../src-agent/service/cert-service.js';
 import type { RawSlot } from '../../../src-agent/tokens/host-protocol.js';
@@ -18,6 +17,7 @@ import type { Sm2Params } from '../../../src-agent/tokens/p11-sm2.js';
 import { TokenHost } from '../../../src-agent/tokens/token-host.js';
 import { makeP11Sm2Fixtures, p11Sm2Env, STAND_IN_SM2, writeVendorTable, type P11Sm2Fixtures } from '../../fixtures/p11-sm2-fixtures.js';
 import { opensslAsn1, opensslSm2Verify } from '../../helpers/sm2.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'ca-assistant-p11sm2-'));
 afterAll(async () => {
@@ -50,12 +50,6 @@ async function loginAndList(core: AgentCore): Promise<{ org: CertEntry; person: 
 
 const signCms = (core: AgentCore, entry: CertEntry, profile: CmsProfile = 'cms', h = hash) =>
   core.signing.sign({ certId: entry.token.id, hash: h, hashAlgorithm: 'sm3', format: 'cms', profile });
-
-async function failure(promise: Promise<unknown>): Promise<AssistantError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!AssistantError.is(error)) throw new Error(`expected an AssistantError, got ${String(error)}`);
-  return error;
-}
 
 describe('PKCS#11 module with the vendor table\'s SM2 constants (CKM_SM2_SIGN 0x80008104, DER)', () => {
   let core: AgentCore;
@@ -151,7 +145,7 @@ describe('signatureFormat "raw" (CKM_SM2_SIGN_NO_DER 0x80008105, r‖s)', () => 
     const mismatch = await startShimCore(await writeVendorTable(fx, 'vendors-mismatch.json', { ...STAND_IN_SM2.der, signatureFormat: 'raw' }), 'der');
     try {
       const { org: entry } = await loginAndList(mismatch);
-      const error = await failure(signCms(mismatch, entry));
+      const error = await errorOf(signCms(mismatch, entry));
       expect(error.reason).toBe('MODULE_FAILED');
       expect(error.details.detailZh).toContain('signatureFormat');
     } finally {
@@ -166,7 +160,7 @@ describe('a module without SM2 constants in the vendor table', () => {
     try {
       const { org } = await loginAndList(core);
       expect(org.token.hasPrivateKey).toBe(true);
-      const error = await failure(signCms(core, org));
+      const error = await errorOf(signCms(core, org));
       expect(error.reason).toBe('UNSUPPORTED_ALGORITHM');
       expect(error.details.detailZh).toMatch(/厂商表.*SM2 常量/);
       const listed = await core.tokens.moduleDetails();
@@ -202,7 +196,7 @@ describe('malformed SM2 constants', () => {
       const slots = await host.call<RawSlot[]>({ op: 'slots' });
       const slotId = slots.find((s) => s.token)?.slotId ?? '';
       const pid = host.pid;
-      const error = await failure(host.call({ op: 'sign', slotId, ckaId: fx.org.certCkaId, certDer: fx.org.der, mechanism: 'SM2_SM3', data: Buffer.alloc(32, 1) }));
+      const error = await errorOf(host.call({ op: 'sign', slotId, ckaId: fx.org.certCkaId, certDer: fx.org.der, mechanism: 'SM2_SM3', data: Buffer.alloc(32, 1) }));
       expect(error).toMatchObject({ reason: 'MODULE_FAILED', details: { ckr: 'SM2_CONFIG_INVALID' } });
       expect(error.message).toContain('signatureFormat');
       expect(error.details.detailZh).toContain('sm2');

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../src-agent/api/server.js';
 import { parseConfig } from '../../../src-agent/config.js';
 import { parseSignedData, verifyCms } from '../../../src-agent/pki/index.js';
-import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
 import { loadSkfLibrary, SAR, USER_TYPE, cName, type SkfHandle } from '../../../src-agent/tokens/skf-library.js';
 import { ScriptedUi } from '../../../src-agent/ui/scripted-ui.js';
@@ -16,6 +15,7 @@ import { addSkfRsaDevice } from '../../fixtures/skf-rsa-fixtures.js';
 import { SKF_SOFT_MODULE } from '../../fixtures/sm2-fixtures.js';
 import { opensslSm2Verify, useSm2Fixtures } from '../../helpers/sm2.js';
 import { Client, MALL, reasonOf, type Reply } from '../api/harness.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const execFile = promisify(execFileCb);
 const sm2 = await useSm2Fixtures();
@@ -27,12 +27,6 @@ const hash = createHash('sha256').update(content).digest();
 const digestInfo = (h: Buffer): Buffer => Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), h]);
 const rsaPublicKey = new X509Certificate(rsa.signCertDer).publicKey;
 const recover = (signature: Buffer): Buffer => publicDecrypt({ key: rsaPublicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
-
-async function errorOf(promise: Promise<unknown>): Promise<AssistantError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!AssistantError.is(error)) throw new Error(`expected an AssistantError, got ${String(error)}`);
-  return error;
-}
 
 /** Runs `openssl` with files written into a fresh directory; resolves whether it exited 0. */
 async function opensslOk(files: Record<string, Buffer | string>, args: string[]): Promise<boolean> {

@@ -2,17 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sm2Digest, sm2PublicPoint } from '../../../src-agent/pki/index.js';
 import { readCertParts } from '../../../src-agent/pki/cert-parts.js';
-import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
 import { opensslSm2Verify, startSkfTokens, useSm2Fixtures } from '../../helpers/sm2.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const fx = await useSm2Fixtures();
-
-async function errorOf(promise: Promise<unknown>): Promise<AssistantError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!AssistantError.is(error)) throw new Error(`expected an AssistantError, got ${String(error)}`);
-  return error;
-}
 
 describe('SKF provider through TokenManager (skf-soft)', () => {
   let manager: TokenManager;

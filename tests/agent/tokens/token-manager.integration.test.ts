@@ -8,19 +8,11 @@ import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
 import { TokenHost } from '../../../src-agent/tokens/token-host.js';
 import { addToken, fixtureEnv, removeToken, useFixtures } from '../../helpers/fixtures.js';
 import { startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
+import { errorOf as reasonOf } from '../../helpers/errors.js';
 
 const fx = await useFixtures();
 const SHA256_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 const pinOf = (key: string): string => fx.tokens.find((t) => t.key === key)?.userPin ?? '';
-
-async function reasonOf(promise: Promise<unknown>): Promise<AssistantError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!AssistantError.is(error)) throw new Error(`expected an AssistantError, got ${String(error)}`);
-  return error;
-}
 
 describe('TokenManager on SoftHSM', () => {
   let manager: TokenManager;
