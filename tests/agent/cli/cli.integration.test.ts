@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 import { fixtureEnv, useFixtures } from '../../helpers/fixtures.js';
 
 const fx = await useFixtures();
@@ -13,30 +13,7 @@ writeFileSync(
   configFile,
   JSON.stringify({ modules: [fx.pinGuardModule], onlyConfiguredModules: true, trustAnchors: [fx.rootCa], intermediates: [fx.intermediateCa], dataDir: join(work, 'data') }),
 );
-const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'ca-assistant.mjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...fixtureEnv(fx) }, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(stdin);
-    // A hung command fails its test with what it printed, rather than timing the whole file out.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], stdin = ''): Promise<CliRun> => runCli(args, fixtureEnv(fx), stdin);
 
 const withConfig = (...args: string[]): string[] => [...args, '--config', configFile];
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex');

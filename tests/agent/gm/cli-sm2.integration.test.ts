@@ -1,36 +1,21 @@
 /** The CLI on the 国密 SKF key: listing, SM3/SM2 signing in both CMS profiles, verifying, and bad input. */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSignedData } from '../../../src-agent/pki/index.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 import { opensslAsn1, opensslSm2Verify, useSm2Fixtures } from '../../helpers/sm2.js';
 
 const fx = await useSm2Fixtures();
 const work = mkdtempSync(join(tmpdir(), 'ca-cli-sm2-'));
 const configFile = join(work, 'config.json');
 writeFileSync(configFile, JSON.stringify({ modules: [fx.moduleSpec], onlyConfiguredModules: true, trustAnchors: [fx.files.root], dataDir: join(work, 'data') }));
-const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'ca-assistant.mjs');
 const content = Buffer.from('政府采购合同（国密）：乙方 郑州国密科技有限公司');
 const sm3 = createHash('sm3').update(content).digest('hex');
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--config', configFile], { env: { ...process.env, SKF_SOFT_DIR: fx.skfDir }, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(stdin);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], stdin = ''): Promise<CliRun> => runCli([...args, '--config', configFile], { SKF_SOFT_DIR: fx.skfDir }, stdin);
 
 describe('ca-assistant CLI on an SKF SM2 key', { timeout: 120_000 }, () => {
   let signCertId = '';
