@@ -544,6 +544,25 @@ static int put_coord(const BIGNUM *bn, BYTE field[ECC_MAX_COORD_LEN]) {
 }
 
 /*
+ * The container's signing key when the user is logged in and the key is of
+ * `type` ("SM2" or "RSA": an RSA container has no ECC signing key and the
+ * reverse); else NULL with *rv set to the SAR code.
+ */
+static EVP_PKEY *signing_key(Con *con, const char *type, ULONG *rv) {
+  if (!con->app->loggedIn) {
+    *rv = SAR_USER_NOT_LOGGED_IN;
+    return NULL;
+  }
+  EVP_PKEY *key = load_key(con, "sign", NULL);
+  if (key && !EVP_PKEY_is_a(key, type)) {
+    EVP_PKEY_free(key);
+    key = NULL;
+  }
+  if (!key) *rv = SAR_KEYNOTFOUNTERR;
+  return key;
+}
+
+/*
  * SM2 signature with the container's signing key over the 32-byte digest e
  * (already SM3(Z || M)). EVP_PKEY_sign on an SM2 key signs its input as e.
  */
@@ -553,13 +572,8 @@ API ULONG SKF_ECCSignData(HANDLE hContainer, BYTE *pbData, ULONG ulDataLen, ECCS
   if (rv != SAR_OK) return rv;
   if (!pbData || !pSignature) return SAR_INVALIDPARAMERR;
   if (ulDataLen != 32) return SAR_INDATALENERR;
-  if (!con->app->loggedIn) return SAR_USER_NOT_LOGGED_IN;
-  EVP_PKEY *key = load_key(con, "sign", NULL);
-  if (!key) return SAR_KEYNOTFOUNTERR;
-  if (!EVP_PKEY_is_a(key, "SM2")) { /* an RSA container has no ECC signing key */
-    EVP_PKEY_free(key);
-    return SAR_KEYNOTFOUNTERR;
-  }
+  EVP_PKEY *key = signing_key(con, "SM2", &rv);
+  if (!key) return rv;
   rv = SAR_FAIL;
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
   BYTE der[128];
@@ -586,13 +600,8 @@ API ULONG SKF_RSASignData(HANDLE hContainer, BYTE *pbData, ULONG ulDataLen, BYTE
   ULONG rv = check_con(con);
   if (rv != SAR_OK) return rv;
   if (!pbData || !pulSignLen) return SAR_INVALIDPARAMERR;
-  if (!con->app->loggedIn) return SAR_USER_NOT_LOGGED_IN;
-  EVP_PKEY *key = load_key(con, "sign", NULL);
-  if (!key) return SAR_KEYNOTFOUNTERR;
-  if (!EVP_PKEY_is_a(key, "RSA")) { /* an ECC container has no RSA signing key */
-    EVP_PKEY_free(key);
-    return SAR_KEYNOTFOUNTERR;
-  }
+  EVP_PKEY *key = signing_key(con, "RSA", &rv);
+  if (!key) return rv;
   size_t modLen = (size_t)EVP_PKEY_get_size(key);
   EVP_PKEY_CTX *ctx = NULL;
   if (ulDataLen == 0 || modLen < PKCS1_V15_OVERHEAD || ulDataLen > modLen - PKCS1_V15_OVERHEAD) {
