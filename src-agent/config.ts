@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PIN_CACHE_SECONDS, MAX_CONFIG_BYTES } from './limits.js';
+import { DEFAULT_PIN_CACHE_SECONDS, MAX_CONFIG_BYTES, TIMESTAMP_TIMEOUT_MS } from './limits.js';
 import { modulePathOf, providerOf } from './tokens/provider.js';
 
 /**
@@ -42,6 +42,27 @@ const sealSchema = z.strictObject({
   heightMm: z.number().positive().max(1000).optional(),
 });
 
+const tsaUrlSchema = z.string().max(1000).refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}, { message: '时间戳服务地址须为 http:// 或 https:// 网址（用户名密码请写在 authorization 中）' });
+
+/** RFC 3161 time-stamping: where to ask, and which TSA roots to trust when verifying. */
+const timestampSchema = z.strictObject({
+  /** The TSA's URL (http or https). Never taken from a page. */
+  url: tsaUrlSchema.optional(),
+  /** Value of the HTTP Authorization header sent to the TSA (e.g. `Basic …`), if it needs one. */
+  authorization: z.string().min(1).max(2000).optional(),
+  /** Time the TSA has to answer, ms. */
+  timeoutMs: z.number().int().min(500).max(120_000).default(TIMESTAMP_TIMEOUT_MS),
+  /** PEM or DER files of the TSA root CAs time-stamps must chain to. */
+  trustAnchors: z.array(z.string().min(1).max(1000)).max(20).default([]),
+});
+
 export const configSchema = z.strictObject({
   /** WebSocket API port on 127.0.0.1 (default 21518). */
   port: z.number().int().min(1).max(65535).default(21518),
@@ -66,6 +87,8 @@ export const configSchema = z.strictObject({
   language: z.enum(['zh-CN', 'en']).default('zh-CN'),
   /** SM2 signer id for the Z value (GM/T 0009 default). */
   sm2UserId: z.string().min(1).max(128).default('1234567812345678'),
+  /** RFC 3161 time-stamps for signatures whose page asks for one (`sign.hash` `timestamp: true`). */
+  timestamp: timestampSchema.default({ timeoutMs: TIMESTAMP_TIMEOUT_MS, trustAnchors: [] }),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; configFile?: string };
@@ -115,6 +138,7 @@ export function parseConfig(text: string, source = '配置', baseDir = process.c
     intermediates: c.intermediates.map(abs),
     vendorTable: c.vendorTable ? abs(c.vendorTable) : undefined,
     seals: c.seals.map((s) => ({ ...s, image: abs(s.image) })),
+    timestamp: { ...c.timestamp, trustAnchors: c.timestamp.trustAnchors.map(abs) },
     dataDir: c.dataDir ? abs(c.dataDir) : defaultDataDir(),
   };
 }

@@ -52,6 +52,11 @@ export const AUDIT_ROTATE_BYTES = 10 * 1024 * 1024;
 /** Audit log: rotated files kept (default 5). */
 export const AUDIT_KEEP_FILES = 5;
 
+/** Time a time-stamping authority has to answer, ms (default 10 s; config `timestamp.timeoutMs`). */
+export const TIMESTAMP_TIMEOUT_MS = 10_000;
+/** Largest time-stamp response read from a TSA, bytes (default 64 KiB; a token with its certificates is 2–8 KiB). */
+export const MAX_TIMESTAMP_RESPONSE_BYTES = 64 * 1024;
+
 /** Largest seal image accepted from a token or config, bytes (default 2 MiB). */
 export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Largest config file read, bytes (default 256 KiB). */

@@ -28,18 +28,24 @@ export interface VerifyCmsInput {
   trustAnchors: Buffer[];
   /** Extra intermediates to complete the chain (the CMS's own certificates are used first). */
   intermediates: Buffer[];
-  /** Clock used when the CMS has no signingTime (default: now). */
+  /** The time of verification (default: now). */
   now?: Date;
+  /**
+   * The time certificate validity is judged at: a verified time-stamp's trusted time
+   * (see verifyCmsTimestamped), else `now`. The claimed signingTime is checked too, and
+   * reported as such, but never decides validity.
+   */
+  validityTime?: { time: Date; source: 'timestamp' | 'now' };
   /** SM2 signer id for Z (default `1234567812345678`). */
   sm2UserId?: string;
 }
 
 /** Result of {@link verifyCms}. */
 export interface VerifyCmsResult {
-  /** Signature value and messageDigest verify and the signer certificate was usable at signing time. Says nothing about trust. */
+  /** Signature value and messageDigest verify and the signer certificate was usable at the validity time. Says nothing about trust. */
   valid: boolean;
   signer: CertSummary | null;
-  /** The signer's chain reaches a trust anchor, every link verifies and was valid at signing time. */
+  /** The signer's chain reaches a trust anchor, every link verifies and was valid at the validity time. */
   chainTrusted: boolean;
   /** Signer first; the anchor last when reached. */
   chain: Buffer[];
@@ -122,11 +128,15 @@ function verifyParsed(input: VerifyCmsInput, info: HashInfo, sd: ParsedSignedDat
   if (details.keyUsagePresent && !details.keyUsage.includes('digitalSignature') && !details.keyUsage.includes('nonRepudiation')) {
     signerProblems.push(PROBLEMS.keyUsage(nameOf(cert, 'subject')));
   }
-  const at = signingTime ?? input.now ?? new Date();
-  signerProblems.push(...validityProblems([cert.der], at, signingTime !== undefined));
+  const validity = input.validityTime ?? { time: input.now ?? new Date(), source: 'now' as const };
+  const at = validity.time;
+  const stamped = validity.source === 'timestamp';
+  signerProblems.push(...validityProblems([cert.der], at, stamped));
+  // The signer's own claim: reported when it contradicts the certificate, never trusted to rescue it.
+  if (!stamped && signingTime && validityProblems([cert.der], at).length === 0) signerProblems.push(...validityProblems([cert.der], signingTime, true));
 
   const chain = buildChain(cert.der, [...sd.certificates, ...input.intermediates], input.trustAnchors, { roleZh: '签名者' });
-  const caProblems = validityProblems(chain.chain.slice(1), at, signingTime !== undefined);
+  const caProblems = validityProblems(chain.chain.slice(1), at, stamped);
   result.chain = chain.chain;
   result.chainTrusted = chain.trusted && caProblems.length === 0;
   result.valid = signerProblems.length === 0;

@@ -18,6 +18,8 @@ export { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint, sm2Verify, sm2VerifyCer
 export { buildSignedAttributes, signedAttributesForSigning } from './signed-attributes.js';
 export { verifyCms } from './cms-verify.js';
 export type { VerifyCmsInput, VerifyCmsResult } from './cms-verify.js';
+export { verifyCmsTimestamped } from './cms-verify-timestamped.js';
+export type { TimestampedVerifyResult } from './cms-verify-timestamped.js';
 export { parseSignedData } from './cms-parse.js';
 export type { ParsedSignedData, ParsedSignerInfo } from './cms-parse.js';
 export { buildChain, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';

@@ -21,7 +21,12 @@ export type PkiProblemCode =
   | 'CHAIN_UNTRUSTED'
   | 'CHAIN_SIGNATURE_INVALID'
   | 'NOT_A_CA'
-  | 'CHAIN_TOO_LONG';
+  | 'CHAIN_TOO_LONG'
+  | 'TIMESTAMP_MALFORMED'
+  | 'TIMESTAMP_IMPRINT'
+  | 'TIMESTAMP_SIGNATURE'
+  | 'TIMESTAMP_NOT_TSA'
+  | 'TIMESTAMP_UNTRUSTED';
 
 /** One problem, ready to show. */
 export interface PkiProblem {
@@ -91,4 +96,19 @@ export const PROBLEMS = {
     code: 'NOT_A_CA', zh: `证书“${name}”不是 CA 证书，不能签发其他证书`, en: `Certificate "${name}" is not a CA certificate`,
   }),
   chainTooLong: (): PkiProblem => ({ code: 'CHAIN_TOO_LONG', zh: '证书链过长或存在循环', en: 'The chain is too long or loops' }),
+  timestampMalformed: (): PkiProblem => ({
+    code: 'TIMESTAMP_MALFORMED', zh: '签名中的时间戳格式不正确，无法解析', en: 'The signature time-stamp cannot be parsed',
+  }),
+  timestampImprint: (): PkiProblem => ({
+    code: 'TIMESTAMP_IMPRINT', zh: '时间戳不是针对本签名的（摘要不符），可能被替换', en: 'The time-stamp is not over this signature value',
+  }),
+  timestampSignature: (): PkiProblem => ({
+    code: 'TIMESTAMP_SIGNATURE', zh: '时间戳的签名验证失败', en: 'The time-stamp token signature does not verify',
+  }),
+  timestampNotTsa: (name: string): PkiProblem => ({
+    code: 'TIMESTAMP_NOT_TSA', zh: `时间戳签发者“${name}”不是时间戳服务证书（缺少时间戳用途）`, en: `Time-stamp signer "${name}" lacks the timeStamping key usage`,
+  }),
+  timestampUntrusted: (name: string): PkiProblem => ({
+    code: 'TIMESTAMP_UNTRUSTED', zh: `时间戳服务“${name}”的证书不受信任或当时不在有效期内`, en: `The TSA "${name}" does not chain to a trusted TSA root valid at the stated time`,
+  }),
 } as const;

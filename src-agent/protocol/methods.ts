@@ -62,7 +62,7 @@ export const METHODS: MethodTable = {
         protocol: 1,
         origin: 'https://mall.example.gov.cn',
         trusted: true,
-        capabilities: { hashAlgorithms: ['sha256', 'sha384', 'sha512', 'sm3'], signatureFormats: ['cms', 'raw'] },
+        capabilities: { hashAlgorithms: ['sha256', 'sha384', 'sha512', 'sm3'], signatureFormats: ['cms', 'raw'], timestamp: true },
       },
     },
   },
@@ -132,11 +132,11 @@ export const METHODS: MethodTable = {
     needsKey: true,
     interactive: true,
     descriptionZh:
-      '对摘要签名。format 为 cms 时返回分离式 CMS SignedData（含 messageDigest、signingTime、signingCertificateV2 与证书），可直接用于 PDF 签章或 .p7s。未登录时互认助手弹出 PIN 窗口。',
+      '对摘要签名。format 为 cms 时返回分离式 CMS SignedData（含 messageDigest、signingTime、signingCertificateV2 与证书），可直接用于 PDF 签章或 .p7s。未登录时互认助手弹出 PIN 窗口。timestamp 为 true 时加入可信时间戳（PAdES B-T），时间戳服务失败则整个请求失败（TIMESTAMP_*）。',
     descriptionEn:
-      'Signs a digest. With format cms returns a detached CMS SignedData usable for PDF signatures or .p7s. Opens the PIN dialog when not logged in.',
+      'Signs a digest. With format cms returns a detached CMS SignedData usable for PDF signatures or .p7s. Opens the PIN dialog when not logged in. With timestamp true the CMS carries an RFC 3161 signature time-stamp (PAdES B-T); a TSA failure fails the call (TIMESTAMP_*).',
     example: {
-      params: { certId: CERT_ID, hash: HASH, hashAlgorithm: 'sha256', format: 'cms', document: { name: '政府采购合同-2025-0012.pdf' } },
+      params: { certId: CERT_ID, hash: HASH, hashAlgorithm: 'sha256', format: 'cms', document: { name: '政府采购合同-2025-0012.pdf' }, timestamp: true },
       result: { signature: CMS, format: 'cms', signatureAlgorithm: 'sha256WithRSAEncryption', certificate: DER },
     },
   },
@@ -165,8 +165,8 @@ export const METHODS: MethodTable = {
     access: 'allowed',
     needsKey: false,
     interactive: false,
-    descriptionZh: '验证分离式 CMS 签名与给定摘要是否匹配，并检查签名证书链。',
-    descriptionEn: 'Verifies a detached CMS signature against a digest and checks the signer chain.',
+    descriptionZh: '验证分离式 CMS 签名与给定摘要是否匹配，并检查签名证书链。带可信时间戳时验证时间戳并以其时间判断证书有效期（validityTime 说明所用时间）。',
+    descriptionEn: 'Verifies a detached CMS signature against a digest and checks the signer chain. A signature time-stamp is verified and its trusted time used for certificate validity (validityTime says which time was used).',
     example: {
       params: { signature: 'MIIHWgYJKoZIhvcNAQcCoIIHSzCCB0cCAQExDzANBglghkgBZQMEAgEFADALBgkqhkiG9w0BBwE=', hash: HASH, hashAlgorithm: 'sha256' },
       result: {
@@ -182,6 +182,8 @@ export const METHODS: MethodTable = {
           signingTime: '2025-03-01T08:00:00.000Z',
         },
         chainTrusted: true,
+        timestamp: { valid: true, time: '2025-03-01T08:00:01.000Z', tsa: 'C=CN, O=示例 CA, CN=示例时间戳服务' },
+        validityTime: { time: '2025-03-01T08:00:01.000Z', source: 'timestamp' },
         problems: [],
       },
     },

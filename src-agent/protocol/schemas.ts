@@ -91,8 +91,12 @@ export const signHashParamsSchema = z
     format: signatureFormatSchema,
     profile: cmsProfileSchema.optional(),
     document: documentClaimSchema.optional().describe('所签文档，供 PIN 窗口显示'),
+    timestamp: z.boolean().optional().describe('true：在 CMS 中加入可信时间戳（RFC 3161，由互认助手配置的时间戳服务签发；仅 format 为 cms）'),
   })
-  .superRefine(checkHashLength);
+  .superRefine(checkHashLength)
+  .superRefine((value, ctx) => {
+    if (value.timestamp && value.format !== 'cms') ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'timestamp needs format "cms"' });
+  });
 export const authChallengeParamsSchema = z.strictObject({
   certId: idSchema.describe('用于证明身份的证书 id'),
   nonce: base64Schema(MIN_NONCE_BYTES, MAX_NONCE_BYTES).describe('商城生成的随机数（base64，16–64 字节）'),

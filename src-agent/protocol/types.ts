@@ -46,6 +46,12 @@ export interface SignHashParams {
   /** CMS encoding for `format: "cms"`: RFC 5652 content types (default) or GM/T 0010's (SM2 certificates only). */
   profile?: CmsProfile;
   document?: DocumentClaim;
+  /**
+   * Add an RFC 3161 signature time-stamp (PAdES B-T) from the TSA the assistant is
+   * configured with; `format: "cms"` only. Off unless asked. When the TSA fails the call
+   * fails (TIMESTAMP_*), never a signature without the time-stamp.
+   */
+  timestamp?: boolean;
 }
 export type CmsProfile = 'cms' | 'gmt0010';
 export interface AuthChallengeParams {
@@ -74,7 +80,12 @@ export interface HelloResult {
   origin: string;
   /** The origin may call every method without asking the user. */
   trusted: boolean;
-  capabilities: { hashAlgorithms: HashAlgorithm[]; signatureFormats: SignatureFormat[] };
+  capabilities: {
+    hashAlgorithms: HashAlgorithm[];
+    signatureFormats: SignatureFormat[];
+    /** A time-stamping authority is configured: `sign.hash` accepts `timestamp: true`. */
+    timestamp: boolean;
+  };
 }
 
 export interface PinSummary {
@@ -200,7 +211,24 @@ export interface VerifyCmsResult {
   /** null when the CMS carries no usable signer certificate. */
   signer: SignerSummary | null;
   chainTrusted: boolean;
+  /** The signature time-stamp (RFC 3161), when the CMS carries one. */
+  timestamp?: TimestampSummary;
+  /**
+   * The time certificate validity was judged at: the trusted time of a valid time-stamp,
+   * else the time of verification (`now`). The signer's own claimed signingTime is never used for it.
+   */
+  validityTime: { time: string; source: 'timestamp' | 'now' };
   problems: Problem[];
+}
+
+/** A signature time-stamp as verify.cms reports it. */
+export interface TimestampSummary {
+  /** Token valid: imprint over the signature value, token signature, TSA certificate with timeStamping, chain to a configured TSA root. */
+  valid: boolean;
+  /** The trusted time (TSTInfo genTime), ISO 8601; present when valid. */
+  time?: string;
+  /** Subject of the TSA certificate. */
+  tsa?: string;
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';

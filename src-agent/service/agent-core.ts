@@ -5,6 +5,7 @@ import { TokenManager } from '../tokens/token-manager.js';
 import { setLogFile } from '../util/log.js';
 import { CertificateService } from './cert-service.js';
 import { SigningService } from './signing-service.js';
+import { TimestampService } from './timestamp-service.js';
 import { loadTrustStore, type TrustStore } from './trust-store.js';
 
 /** The agent's core services, wired once per process (CLI command or server). */
@@ -15,6 +16,7 @@ export interface AgentCore {
   trust: TrustStore;
   certs: CertificateService;
   signing: SigningService;
+  timestamps: TimestampService;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   starting.catch(() => undefined);
   let trust: TrustStore;
   try {
-    trust = await loadTrustStore(config.trustAnchors, config.intermediates);
+    trust = await loadTrustStore(config.trustAnchors, config.intermediates, config.timestamp.trustAnchors);
   } catch (error) {
     // The trust store's error is the one to report; the token layer only has to stop.
     await starting.then((tokens) => tokens.stop(), () => undefined);
@@ -53,6 +55,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   }
   const tokens = await starting;
   const certs = new CertificateService(tokens, trust, config);
-  const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
-  return { config, vendors, tokens, trust, certs, signing, stop: () => tokens.stop() };
+  const timestamps = new TimestampService(config.timestamp, () => trust.tsaAnchors);
+  const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId, timestamps });
+  return { config, vendors, tokens, trust, certs, signing, timestamps, stop: () => tokens.stop() };
 }

@@ -2,6 +2,7 @@ import { signHash, type CmsProfile, type HashAlgorithm, type SignHashResult } fr
 import { AssistantError } from '../protocol/errors.js';
 import type { TokenManager } from '../tokens/token-manager.js';
 import type { CertificateService, CertEntry } from './cert-service.js';
+import type { TimestampService } from './timestamp-service.js';
 
 export interface SignRequest {
   certId: string;
@@ -10,11 +11,17 @@ export interface SignRequest {
   format: 'cms' | 'raw';
   /** CMS encoding (default `cms`); `gmt0010` for SM2 certificates. */
   profile?: CmsProfile;
+  /** Add an RFC 3161 signature time-stamp (CMS only); fails the signature when the TSA fails. */
+  timestamp?: boolean;
+  /** Ends waiting for the TSA (the page went away). */
+  signal?: AbortSignal;
 }
 
 export interface SigningOptions {
   /** SM2 signer id for Z (config `sm2UserId`; default `1234567812345678`). */
   sm2UserId?: string;
+  /** The TSA client for `timestamp: true`. */
+  timestamps?: TimestampService;
 }
 
 /**
@@ -27,7 +34,13 @@ export class SigningService {
   async sign(request: SignRequest, entry?: CertEntry): Promise<SignHashResult> {
     const cert = entry ?? (await this.certs.get(request.certId));
     if (cert.token.hasPrivateKey === false) throw new AssistantError('KEY_NOT_FOUND', `no private key for ${request.certId}`);
-    return signHash({
+    const timestamps = this.options.timestamps;
+    if (request.timestamp) {
+      if (request.format !== 'cms') throw new AssistantError('BAD_REQUEST', 'a time-stamp needs format cms', { detailZh: '可信时间戳只能加在 CMS 签名中' });
+      // Refused before the PIN dialog and the key: nothing to sign without a TSA.
+      if (!timestamps?.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'a time-stamp was asked for but timestamp.url is not set');
+    }
+    const signed = await signHash({
       certificate: cert.token.der,
       chain: this.certs.embeddableChain(cert),
       hash: request.hash,
@@ -37,5 +50,7 @@ export class SigningService {
       ...(this.options.sm2UserId ? { sm2UserId: this.options.sm2UserId } : {}),
       sign: (mechanism, data) => this.tokens.sign(cert.token.id, mechanism, data),
     });
+    if (!request.timestamp || !timestamps) return signed;
+    return { ...signed, signature: await timestamps.stamp(signed.signature, request.signal) };
   }
 }

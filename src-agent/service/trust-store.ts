@@ -7,13 +7,15 @@ const log = logger('trust');
 export interface TrustStore {
   anchors: Buffer[];
   intermediates: Buffer[];
+  /** Roots of the time-stamping authorities whose time-stamps are trusted (config `timestamp.trustAnchors`). */
+  tsaAnchors: Buffer[];
   /** Files that could not be read, with the reason, for 环境检测. */
   problems: { file: string; errorZh: string }[];
 }
 
 /** Loads every configured certificate file; a broken file is reported, not fatal. */
-export async function loadTrustStore(anchorFiles: string[], intermediateFiles: string[]): Promise<TrustStore> {
-  const store: TrustStore = { anchors: [], intermediates: [], problems: [] };
+export async function loadTrustStore(anchorFiles: string[], intermediateFiles: string[], tsaAnchorFiles: string[] = []): Promise<TrustStore> {
+  const store: TrustStore = { anchors: [], intermediates: [], tsaAnchors: [], problems: [] };
   const load = async (files: string[], into: Buffer[]): Promise<void> => {
     for (const file of files) {
       try {
@@ -26,5 +28,6 @@ export async function loadTrustStore(anchorFiles: string[], intermediateFiles: s
   };
   await load(anchorFiles, store.anchors);
   await load(intermediateFiles, store.intermediates);
+  await load(tsaAnchorFiles, store.tsaAnchors);
   return store;
 }

@@ -11,6 +11,7 @@ export const hash: Handler<'sign.hash'> = async (params, session, services) => {
       format: params.format,
       ...(params.profile ? { profile: params.profile } : {}),
       ...(params.document ? { documentName: params.document.name } : {}),
+      ...(params.timestamp ? { timestamp: true } : {}),
     },
     session,
     services,

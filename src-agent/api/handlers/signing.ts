@@ -15,6 +15,7 @@ export interface SignAttempt {
   format: SignatureFormat;
   profile?: CmsProfile;
   documentName?: string;
+  timestamp?: boolean;
 }
 
 /**
@@ -42,7 +43,10 @@ export async function signAudited(attempt: SignAttempt, session: Session, servic
     entry = resolved;
     const use = { origin: session.origin, trusted: session.trusted, signal: session.signal, ...(attempt.documentName !== undefined ? { documentName: attempt.documentName } : {}) };
     const result = await policy.withLogin(use, resolved, () =>
-      core.signing.sign({ certId: attempt.certId, hash: attempt.hash, hashAlgorithm: attempt.hashAlgorithm, format: attempt.format, ...(attempt.profile ? { profile: attempt.profile } : {}) }, resolved),
+      core.signing.sign({
+        certId: attempt.certId, hash: attempt.hash, hashAlgorithm: attempt.hashAlgorithm, format: attempt.format, signal: session.signal,
+        ...(attempt.profile ? { profile: attempt.profile } : {}), ...(attempt.timestamp ? { timestamp: true } : {}),
+      }, resolved),
     );
     record('ok');
     ui.notify({

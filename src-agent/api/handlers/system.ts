@@ -9,7 +9,7 @@ const log = logger('api');
 /** The assistant version reported by system.hello. */
 
 
-export const hello: Handler<'system.hello'> = async (params, session) => {
+export const hello: Handler<'system.hello'> = async (params, session, { core }) => {
   log.info('hello', { origin: session.origin, client: params.client, session: session.id });
   return {
     product: 'ca-assistant',
@@ -17,6 +17,6 @@ export const hello: Handler<'system.hello'> = async (params, session) => {
     protocol: 1,
     origin: session.origin,
     trusted: session.trusted,
-    capabilities: { hashAlgorithms: SUPPORTED_HASH_ALGORITHMS as HashAlgorithm[], signatureFormats: ['cms', 'raw'] },
+    capabilities: { hashAlgorithms: SUPPORTED_HASH_ALGORITHMS as HashAlgorithm[], signatureFormats: ['cms', 'raw'], timestamp: core.timestamps.configured },
   };
 };

@@ -1,14 +1,15 @@
-import { verifyCms } from '../../pki/index.js';
+import { verifyCmsTimestamped } from '../../pki/index.js';
 import type { Handler } from '../context.js';
 import { toProblem } from './certs.js';
 
 export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => {
-  const result = verifyCms({
+  const result = await verifyCmsTimestamped({
     signature: Buffer.from(params.signature, 'base64'),
     hash: Buffer.from(params.hash, 'base64'),
     hashAlgorithm: params.hashAlgorithm,
     trustAnchors: core.trust.anchors,
     intermediates: core.trust.intermediates,
+    tsaAnchors: core.trust.tsaAnchors,
     sm2UserId: core.config.sm2UserId,
   });
   const der = result.chain[0];
@@ -25,5 +26,13 @@ export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => 
           ...(result.signingTime ? { signingTime: result.signingTime } : {}),
         }
       : null;
-  return { valid: result.valid, signer, chainTrusted: result.chainTrusted, problems: result.problems.map(toProblem) };
+  const ts = result.timestamp;
+  return {
+    valid: result.valid,
+    signer,
+    chainTrusted: result.chainTrusted,
+    ...(ts ? { timestamp: { valid: ts.valid, ...(ts.time ? { time: ts.time } : {}), ...(ts.tsa ? { tsa: ts.tsa } : {}) } } : {}),
+    validityTime: result.validityTime,
+    problems: result.problems.map(toProblem),
+  };
 };

@@ -9,13 +9,14 @@ import { readPin } from '../pin-input.js';
 export const command: CliCommand = {
   name: 'sign',
   summaryZh: '用证书对摘要签名（输出 CMS/PKCS#7 或原始签名）',
-  usage: '--cert ID --hash HEX [--alg sha256|sm3] [--format cms|raw] [--profile cms|gmt0010] --out FILE [--pin-stdin]',
+  usage: '--cert ID --hash HEX [--alg sha256|sm3] [--format cms|raw] [--profile cms|gmt0010] [--timestamp] --out FILE [--pin-stdin]',
   options: {
     cert: { type: 'string', descriptionZh: '证书编号（见 certs）' },
     hash: { type: 'string', descriptionZh: '待签名的摘要（十六进制）' },
     alg: { type: 'string', descriptionZh: '摘要算法：sha256（默认）、sha384、sha512；国密 SM2 证书用 sm3' },
     format: { type: 'string', descriptionZh: 'cms（默认，.p7s）或 raw' },
     profile: { type: 'string', descriptionZh: 'CMS 编码：cms（默认，标准 OID）或 gmt0010（GM/T 0010 国密 OID，仅 SM2 证书）' },
+    timestamp: { type: 'flag', descriptionZh: '加入可信时间戳（RFC 3161，使用配置文件 timestamp.url 的时间戳服务；仅 cms）' },
     out: { type: 'string', descriptionZh: '输出文件' },
     'pin-stdin': { type: 'flag', descriptionZh: '从标准输入读取 PIN（一行）' },
   },
@@ -26,6 +27,8 @@ export const command: CliCommand = {
     if (format !== 'cms' && format !== 'raw') throw new UsageError(`--format 只能是 cms 或 raw：${format}`);
     const profile = stringOption(ctx.options, 'profile');
     if (profile !== undefined && profile !== 'cms' && profile !== 'gmt0010') throw new UsageError(`--profile 只能是 cms 或 gmt0010：${profile}`);
+    const timestamp = ctx.options.timestamp === true;
+    if (timestamp && format !== 'cms') throw new UsageError('--timestamp 只能用于 --format cms');
     const { hash, hashAlgorithm } = hashOptions(ctx.options);
     const core = await ctx.core();
     const entry = await core.certs.get(certId);
@@ -37,7 +40,8 @@ export const command: CliCommand = {
       const pin = await readPin(ctx.stdin, ctx.stderr, ctx.options['pin-stdin'] === true);
       await core.tokens.login(token.id, pin);
     }
-    const result = await core.signing.sign({ certId, hash, hashAlgorithm, format, ...(profile ? { profile } : {}) }, entry);
+    if (timestamp && !core.timestamps.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'timestamp.url is not set');
+    const result = await core.signing.sign({ certId, hash, hashAlgorithm, format, ...(profile ? { profile } : {}), ...(timestamp ? { timestamp } : {}) }, entry);
     await writeFile(out, result.signature);
     if (ctx.json) ctx.stdout.write(JSON.stringify({ out, format: result.format, signatureAlgorithm: result.signatureAlgorithm, bytes: result.signature.length }) + '\n');
     else ctx.stdout.write(`已签名：${out}（${result.format === 'cms' ? 'CMS/PKCS#7' : '原始签名'}，${result.signatureAlgorithm}，${result.signature.length} 字节）\n`);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { verifyCms } from '../../pki/index.js';
+import { verifyCmsTimestamped } from '../../pki/index.js';
 import { loadTrustStore } from '../../service/trust-store.js';
 import { stringOption } from '../args.js';
 import { EXIT_FAILED, UsageError, type CliCommand } from '../command.js';
@@ -28,15 +28,17 @@ export const command: CliCommand = {
       throw new UsageError(`无法读取签名文件：${file}`);
     }
     if (signature.length > MAX_SIGNATURE_FILE_BYTES) throw new UsageError(`签名文件过大：${file}`);
-    const trust = await loadTrustStore(ctx.config.trustAnchors, ctx.config.intermediates);
-    const result = verifyCms({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates });
+    const trust = await loadTrustStore(ctx.config.trustAnchors, ctx.config.intermediates, ctx.config.timestamp.trustAnchors);
+    const result = await verifyCmsTimestamped({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates, tsaAnchors: trust.tsaAnchors, sm2UserId: ctx.config.sm2UserId });
     if (ctx.json) {
       const { chain, ...rest } = result;
       ctx.stdout.write(JSON.stringify({ ...rest, chain: chain.map((c) => c.toString('base64')) }, null, 2) + '\n');
     } else {
       ctx.stdout.write(`签名：${result.valid ? '有效' : '无效'}\n`);
       if (result.signer) ctx.stdout.write(`签名者：${result.signer.subject}\n颁发者：${result.signer.issuer}\n`);
-      if (result.signingTime) ctx.stdout.write(`签名时间：${result.signingTime}\n`);
+      if (result.signingTime) ctx.stdout.write(`签名时间（签名者自称）：${result.signingTime}\n`);
+      if (result.timestamp) ctx.stdout.write(result.timestamp.valid ? `可信时间戳：${result.timestamp.time}（${result.timestamp.tsa ?? ''}）\n` : '可信时间戳：无效\n');
+      ctx.stdout.write(`证书有效期按${result.validityTime.source === 'timestamp' ? '可信时间戳时间' : '当前时间'}（${result.validityTime.time}）判断\n`);
       ctx.stdout.write(`证书链：${result.chainTrusted ? '可信' : '不可信'}\n`);
       for (const p of result.problems) ctx.stdout.write(`问题：${p.zh}\n`);
     }

@@ -96,24 +96,25 @@ describe('verifyCms', () => {
     expect(r.problems.map((p) => p.zh)).toEqual(['签名者证书链的根证书“互认测试根CA”不受信任']);
   });
 
-  it('reports CERT_EXPIRED_AT_SIGNING when the signer had expired at signingTime', async () => {
+  it('judges validity at the time of verification, whatever signingTime the signer claims', async () => {
     const hash = hashOf('合同');
     const expiredAt = Date.parse(parseCertificate(pki.expiredLeaf.der).notAfter);
-    const sig = await sign(pki.expiredLeaf, hash, { now: new Date(expiredAt - 30 * DAY), signingTime: new Date(Date.now() - 10 * DAY) });
+    const sig = await sign(pki.expiredLeaf, hash, { now: new Date(expiredAt - 30 * DAY), signingTime: new Date(expiredAt - 40 * DAY) });
     const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(false);
     expect(r.chainTrusted).toBe(true);
-    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED_AT_SIGNING']);
-    expect(r.problems[0]!.zh).toMatch(/^签名时（.*）证书“李四”不在有效期内/);
+    // A claimed signingTime inside the validity is no proof: only a time-stamp is (timestamp.test.ts).
+    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED']);
+    expect(r.problems[0]!.zh).toMatch(/^证书“李四”在 .* 不在有效期内/);
   });
 
-  it('accepts a signature made while the certificate was valid, though it has expired since', async () => {
+  it('reports CERT_EXPIRED_AT_SIGNING when the claimed signingTime lies outside a certificate valid now', async () => {
     const hash = hashOf('合同');
-    const when = new Date(Date.now() - 2 * 365 * DAY);
-    const sig = await sign(pki.expiredLeaf, hash, { now: when, signingTime: when });
-    const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
-    expect(r.problems).toEqual([]);
-    expect(r.valid).toBe(true);
+    const sig = await sign(pki.orgLeaf, hash, { signingTime: new Date(Date.now() - 20 * 365 * DAY) });
+    const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der] });
+    expect(r.valid).toBe(false);
+    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED_AT_SIGNING']);
+    expect(r.problems[0]!.zh).toMatch(/^签名时（.*）证书“北京某某科技有限公司”不在有效期内/);
   });
 
   it('verifies CMS made by openssl, including streamed BER with indefinite lengths', () => {
