@@ -31,15 +31,21 @@ export interface SigningOptions {
 export class SigningService {
   constructor(private readonly tokens: TokenManager, private readonly certs: CertificateService, private readonly options: SigningOptions = {}) {}
 
+  /**
+   * Refuses a time-stamp that cannot be had, before any PIN dialog or key operation.
+   * @throws AssistantError BAD_REQUEST (not CMS), TIMESTAMP_NOT_CONFIGURED.
+   */
+  assertCanTimestamp(request: Pick<SignRequest, 'format' | 'timestamp'>): void {
+    if (!request.timestamp) return;
+    if (request.format !== 'cms') throw new AssistantError('BAD_REQUEST', 'a time-stamp needs format cms', { detailZh: '可信时间戳只能加在 CMS 签名中' });
+    if (!this.options.timestamps?.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'a time-stamp was asked for but timestamp.url is not set');
+  }
+
   async sign(request: SignRequest, entry?: CertEntry): Promise<SignHashResult> {
     const cert = entry ?? (await this.certs.get(request.certId));
     if (cert.token.hasPrivateKey === false) throw new AssistantError('KEY_NOT_FOUND', `no private key for ${request.certId}`);
+    this.assertCanTimestamp(request);
     const timestamps = this.options.timestamps;
-    if (request.timestamp) {
-      if (request.format !== 'cms') throw new AssistantError('BAD_REQUEST', 'a time-stamp needs format cms', { detailZh: '可信时间戳只能加在 CMS 签名中' });
-      // Refused before the PIN dialog and the key: nothing to sign without a TSA.
-      if (!timestamps?.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'a time-stamp was asked for but timestamp.url is not set');
-    }
     const signed = await signHash({
       certificate: cert.token.der,
       chain: this.certs.embeddableChain(cert),

@@ -39,6 +39,7 @@ export async function signAudited(attempt: SignAttempt, session: Session, servic
       result,
     });
   try {
+    core.signing.assertCanTimestamp(attempt);
     const resolved = await core.certs.get(attempt.certId);
     entry = resolved;
     const use = { origin: session.origin, trusted: session.trusted, signal: session.signal, ...(attempt.documentName !== undefined ? { documentName: attempt.documentName } : {}) };

@@ -31,6 +31,8 @@ export const command: CliCommand = {
     if (timestamp && format !== 'cms') throw new UsageError('--timestamp 只能用于 --format cms');
     const { hash, hashAlgorithm } = hashOptions(ctx.options);
     const core = await ctx.core();
+    // Before the PIN is asked: nothing would be signed without the TSA.
+    core.signing.assertCanTimestamp({ format, timestamp });
     const entry = await core.certs.get(certId);
     const token = core.tokens.tokens().find((t) => t.id === entry.token.tokenId);
     if (!token) throw new AssistantError('TOKEN_REMOVED');
@@ -40,7 +42,6 @@ export const command: CliCommand = {
       const pin = await readPin(ctx.stdin, ctx.stderr, ctx.options['pin-stdin'] === true);
       await core.tokens.login(token.id, pin);
     }
-    if (timestamp && !core.timestamps.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'timestamp.url is not set');
     const result = await core.signing.sign({ certId, hash, hashAlgorithm, format, ...(profile ? { profile } : {}), ...(timestamp ? { timestamp } : {}) }, entry);
     await writeFile(out, result.signature);
     if (ctx.json) ctx.stdout.write(JSON.stringify({ out, format: result.format, signatureAlgorithm: result.signatureAlgorithm, bytes: result.signature.length }) + '\n');
