@@ -22,6 +22,8 @@ export interface SealRow {
   id: number; contract_id: number; seq: number; position: string; party: Role; fingerprint: string; signer: string;
   /** The certificate's key: `SM2` (国密), `RSA`, `EC`; empty for seals from before it was recorded. */
   key_algorithm: string; length_before: number; created_at: string;
+  /** The seal's RFC 3161 trusted time (ISO 8601), when the mall requires time-stamps. */
+  trusted_time: string | null;
 }
 
 const SCHEMA = `
@@ -74,6 +76,7 @@ export function openDb(file: string): Database.Database {
   db.exec(SCHEMA);
   // Seals made before the key algorithm was recorded say nothing rather than a guess.
   addColumn(db, 'seals', 'key_algorithm', "TEXT NOT NULL DEFAULT ''");
+  addColumn(db, 'seals', 'trusted_time', 'TEXT');
   addColumn(db, 'pending_seals', 'key_algorithm', "TEXT NOT NULL DEFAULT ''");
   addColumn(db, 'pending_seals', 'hash_algorithm', "TEXT NOT NULL DEFAULT 'sha256'");
   const addUser = db.prepare('INSERT OR IGNORE INTO users (id, role, name, org) VALUES (@id, @role, @name, @org)');

@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { checkSealTimestamp } from './cms/timestamp.js';
 import { digestFor, keyAlgorithmOf, subjectField, verifyDetachedCms, type DigestName, type TrustStore } from './cms/verify-cms.js';
 import { POSITION_LABEL, POSITION_RECT, SEAL_POSITIONS, type SealPosition } from './pdf/contract-pdf.js';
 import { embedCms, prepareSeal } from './pdf/seal-writer.js';
@@ -29,7 +30,9 @@ function parseCert(b64: unknown): X509Certificate {
 export interface Binding { fingerprint: string; subject: string; boundAt: string }
 
 export class Sealing {
-  constructor(private readonly db: Database.Database, private readonly contracts: Contracts, private readonly trust: TrustStore, private readonly origin: () => string[]) {}
+  /** `tsaRoots` non-empty: every seal must carry a valid trusted time-stamp (PAdES B-T). */
+  constructor(private readonly db: Database.Database, private readonly contracts: Contracts, private readonly trust: TrustStore, private readonly origin: () => string[],
+    private readonly tsaRoots: X509Certificate[] = []) {}
 
   binding(user: UserRow): Binding | undefined {
     const row = this.db.prepare('SELECT fingerprint, subject, bound_at FROM bindings WHERE user_id = ?').get(user.id) as Record<string, string> | undefined;
@@ -81,7 +84,7 @@ export class Sealing {
 
   /** Appends the seal revision with a placeholder; returns the hash and its algorithm for sign.hash. */
   prepare(contractId: number, user: UserRow, input: { position?: unknown; certificate?: unknown; image?: unknown; widthMm?: unknown; heightMm?: unknown }): {
-    pendingId: string; hash: string; hashAlgorithm: 'sha256' | 'sm3'; keyAlgorithm: string; documentName: string;
+    pendingId: string; hash: string; hashAlgorithm: 'sha256' | 'sm3'; keyAlgorithm: string; documentName: string; timestamp: boolean;
   } {
     const position = input.position as SealPosition;
     if (!SEAL_POSITIONS.includes(position)) throw new MallError(400, '签章位置无效');
@@ -115,11 +118,11 @@ export class Sealing {
     this.db.prepare(`INSERT INTO pending_seals (id, contract_id, position, fingerprint, signer, key_algorithm, pdf, byte_range, hash, hash_algorithm, length_before, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(pendingId, contractId, position, fp, signer, keyAlgorithm, prepared.pdf, JSON.stringify(prepared.byteRange),
       prepared.hash.toString('base64'), hashAlgorithm, pdf.length, new Date().toISOString());
-    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm, keyAlgorithm, documentName: `${f.title}（${f.contractNo}）.pdf` };
+    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm, keyAlgorithm, documentName: `${f.title}（${f.contractNo}）.pdf`, timestamp: this.tsaRoots.length > 0 };
   }
 
   /** Embeds the CMS after checking it signs this hash with the chosen certificate. */
-  complete(contractId: number, user: UserRow, input: { pendingId?: unknown; signature?: unknown }): void {
+  async complete(contractId: number, user: UserRow, input: { pendingId?: unknown; signature?: unknown }): Promise<void> {
     const p = this.db.prepare('SELECT * FROM pending_seals WHERE id = ? AND contract_id = ?').get(String(input.pendingId), contractId) as Record<string, unknown> | undefined;
     if (!p) throw new MallError(404, '签章请求已失效，请重新签章');
     const position = p.position as SealPosition;
@@ -129,12 +132,20 @@ export class Sealing {
     const cms = Buffer.from(String(input.signature ?? ''), 'base64');
     const v = verifyDetachedCms(cms, { digest: Buffer.from(p.hash as string, 'base64'), algorithm: p.hash_algorithm as DigestName }, this.trust);
     if (!v.valid || !v.signer || fingerprint(v.signer) !== p.fingerprint) throw new MallError(400, `签名验证失败：${v.problems.join('；') || '签名证书与所选证书不一致'}`);
+    let trustedTime: string | null = null;
+    if (this.tsaRoots.length > 0) {
+      const ts = await checkSealTimestamp(cms, this.tsaRoots, v.signer);
+      if (!ts.valid || !ts.time) throw new MallError(400, `签章须带有效的可信时间戳：${ts.problem ?? '时间戳无效'}`);
+      trustedTime = ts.time.toISOString();
+    }
+    // Checked again after the await: another request may have sealed meanwhile.
+    if ((this.contracts.get(contractId).pdf as Buffer).length !== p.length_before) throw new MallError(409, '合同已变化，请重新签章');
     const pdf = embedCms({ pdf: p.pdf as Buffer, byteRange: JSON.parse(p.byte_range as string) as [number, number, number, number] }, cms);
     const seq = (this.contracts.seals(contractId).at(-1)?.seq ?? 0) + 1;
     this.db.transaction(() => {
       this.db.prepare('UPDATE contracts SET pdf = ?, updated_at = ? WHERE id = ?').run(pdf, new Date().toISOString(), contractId);
-      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, key_algorithm, length_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(contractId, seq, position, partyOf(position), p.fingerprint, p.signer, p.key_algorithm, p.length_before, new Date().toISOString());
+      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, key_algorithm, length_before, created_at, trusted_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(contractId, seq, position, partyOf(position), p.fingerprint, p.signer, p.key_algorithm, p.length_before, new Date().toISOString(), trustedTime);
       this.db.prepare('DELETE FROM pending_seals WHERE id = ?').run(p.id);
     })();
     this.contracts.log(contractId, user, `在${POSITION_LABEL[position]}位置盖章（${p.signer as string}）`);

@@ -44,6 +44,12 @@ export interface MallOptions {
   intermediates?: string[];
   /** A running 监管系统; default: start one on a free port with its own database in dataDir. */
   receiverUrl?: string;
+  /**
+   * Roots of the time-stamping authorities trusted for seals' trusted time (PEM/DER files).
+   * When given, every seal must carry a valid RFC 3161 time-stamp (PAdES B-T): the page asks the
+   * assistant for one, and the mall and the 监管系统 check it.
+   */
+  tsaAnchors?: string[];
 }
 
 export interface RunningMall {
@@ -89,7 +95,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   };
   let receiver: RunningReceiver | undefined;
   if (!opts.receiverUrl) {
-    receiver = await startReceiver({ port: 0, dbFile: join(opts.dataDir, 'supervision.sqlite'), trustAnchors: opts.trustAnchors, intermediates: opts.intermediates ?? [] });
+    receiver = await startReceiver({ port: 0, dbFile: join(opts.dataDir, 'supervision.sqlite'), trustAnchors: opts.trustAnchors, intermediates: opts.intermediates ?? [], tsaAnchors: opts.tsaAnchors ?? [] });
   }
   const receiverUrl = opts.receiverUrl ?? (receiver as RunningReceiver).url;
   const db = openDb(join(opts.dataDir, 'mall.sqlite'));
@@ -111,7 +117,8 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   };
   const contracts = new Contracts(db, filer);
   let origins: string[] = [];
-  const sealing = new Sealing(db, contracts, trust, () => origins);
+  const tsaRoots = (opts.tsaAnchors ?? []).flatMap((f) => parseCertificates(readFileSync(f)));
+  const sealing = new Sealing(db, contracts, trust, () => origins, tsaRoots);
   const users = new Map(DEMO_USERS.map((u) => [u.id, u]));
 
   const me = (req: IncomingMessage): UserRow => {
@@ -132,6 +139,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       filingId: c.filing_id, filingReason: c.filing_reason,
       seals: contracts.seals(id).map((s) => ({
         id: s.id, position: s.position, label: POSITION_LABEL[s.position as SealPosition], party: s.party, signer: s.signer, keyAlgorithm: s.key_algorithm, time: s.created_at,
+        ...(s.trusted_time ? { trustedTime: s.trusted_time } : {}),
       })),
       attachments: contracts.attachments(id).map((a) => ({ id: a.id, name: a.name, size: a.data.length })),
       history: db.prepare('SELECT time, actor, action FROM history WHERE contract_id = ? ORDER BY id').all(id),
@@ -188,7 +196,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       return sealing.prepare(Number(m[1]), user, await readJson(req));
     }],
     ['POST', /^\/api\/contracts\/(\d+)\/seals\/complete$/, async (req, _s, m, user) => {
-      sealing.complete(Number(m[1]), user, await readJson(req));
+      await sealing.complete(Number(m[1]), user, await readJson(req));
       return detail(Number(m[1]), user);
     }],
     ['DELETE', /^\/api\/contracts\/(\d+)\/seals\/(\d+)$/, async (_q, _s, m, user) => {

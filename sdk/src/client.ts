@@ -58,6 +58,12 @@ export interface SignHashInput {
   /** CMS encoding: `cms` (RFC 5652 content types, the assistant's default) or `gmt0010` (GM/T 0010, SM2 certificates only). */
   profile?: CmsProfile;
   document?: DocumentClaim;
+  /**
+   * Ask for an RFC 3161 trusted time-stamp in the CMS (PAdES B-T), from the TSA the assistant is
+   * configured with (`hello().capabilities.timestamp`). A TSA failure rejects the call
+   * (`TIMESTAMP_UNAVAILABLE`, `TIMESTAMP_INVALID`, `TIMESTAMP_NOT_CONFIGURED`); never a signature without it.
+   */
+  timestamp?: boolean;
 }
 
 export interface VerifyCmsInput {
@@ -176,8 +182,10 @@ export class AssistantClient {
   }
 
   signHash(input: SignHashInput): Promise<SignHashResult> {
-    const { certId, hash, hashAlgorithm, format = 'cms', profile, document } = input;
-    return this.call('sign.hash', { certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}) });
+    const { certId, hash, hashAlgorithm, format = 'cms', profile, document, timestamp } = input;
+    return this.call('sign.hash', {
+      certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}), ...(timestamp ? { timestamp: true } : {}),
+    });
   }
 
   authChallenge(input: { certId: string; nonce: Uint8Array | string }): Promise<AuthChallengeResult> {

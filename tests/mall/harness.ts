@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMall, type RunningMall } from '../../examples/mall/server.js';
+import type { RunningTsa } from '../../examples/tsa/server.js';
 import type { Sm2Fixtures } from '../fixtures/sm2-fixtures.js';
 import { fixtureEnv, type FixtureManifest } from '../helpers/fixtures.js';
 
@@ -29,14 +30,16 @@ export interface Assistant { port: number; url: string; stop(): Promise<void>; o
  * `ca-assistant serve` as a child process; `pins` are answered in order, then every PIN dialog is cancelled.
  * `port` (default: a free one) lets a test restart the assistant where the mall's pages expect it.
  * `gm` adds the 国密 SKF soft key (`skf:` module, SKF_SOFT_DIR) and trusts its SM2 root.
+ * `tsa` configures the assistant's time-stamping authority (`timestamp.url`, `timestamp.trustAnchors`).
  */
-export async function startAssistant(fx: FixtureManifest, trustedOrigin: string, pins: string[], port?: number, gm?: Sm2Fixtures): Promise<Assistant> {
+export async function startAssistant(fx: FixtureManifest, trustedOrigin: string, pins: string[], port?: number, gm?: Sm2Fixtures, tsa?: RunningTsa): Promise<Assistant> {
   const dir = mkdtempSync(join(tmpdir(), 'mall-assistant-'));
   port ??= await freePort();
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({
     port, trustedOrigins: [trustedOrigin], modules: [fx.pinGuardModule, ...(gm ? [gm.moduleSpec] : [])], onlyConfiguredModules: true,
     trustAnchors: [fx.rootCa, ...(gm ? [gm.files.root] : [])], intermediates: [fx.intermediateCa], dataDir: join(dir, 'data'),
+    ...(tsa ? { timestamp: { url: tsa.url, trustAnchors: [tsa.pki.rootPem] } } : {}),
   }));
   const args = [join(ROOT, 'bin', 'ca-assistant.mjs'), 'serve', '--config', config, '--scripted-ui-pins', pins.length ? pins.join(',') : ','];
   const env = { ...process.env, ...fixtureEnv(fx), ...(gm ? { SKF_SOFT_DIR: gm.skfDir } : {}), CA_ASSISTANT_TEST: '1' };
@@ -74,13 +77,14 @@ export interface Stack { mall: RunningMall; assistant: Assistant; browser: Brows
 /**
  * Mall (port chosen first so the assistant can trust its origin), assistant, and a Chromium page on the mall.
  * With `gm`, the assistant serves the 国密 SKF key too and the mall and its receiver trust the SM2 root.
+ * With `tsa`, the assistant time-stamps through it and the mall and its receiver require seals to carry its time-stamps (PAdES B-T).
  */
-export async function startStack(fx: FixtureManifest, pins: string[], gm?: Sm2Fixtures): Promise<Stack> {
+export async function startStack(fx: FixtureManifest, pins: string[], gm?: Sm2Fixtures, tsa?: RunningTsa): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mall-data-'));
   const mallPort = await freePort();
-  const assistant = await startAssistant(fx, `http://127.0.0.1:${mallPort}`, pins, undefined, gm);
+  const assistant = await startAssistant(fx, `http://127.0.0.1:${mallPort}`, pins, undefined, gm, tsa);
   const trustAnchors = [fx.rootCa, ...(gm ? [gm.files.root] : [])];
-  const mall = await startMall({ port: mallPort, dataDir, assistantUrl: assistant.url, trustAnchors, intermediates: [fx.intermediateCa] });
+  const mall = await startMall({ port: mallPort, dataDir, assistantUrl: assistant.url, trustAnchors, intermediates: [fx.intermediateCa], ...(tsa ? { tsaAnchors: [tsa.pki.rootPem] } : {}) });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

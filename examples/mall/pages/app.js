@@ -17,6 +17,11 @@ function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** An ISO time as the clerk's local date and time (the browser's time zone). */
+function localTime(iso) {
+  return new Date(iso).toLocaleString('zh-CN', { hour12: false });
+}
+
 function showError(message, remedy, reason) {
   const box = $('#error');
   box.textContent = remedy ? `${message}\n处理办法：${remedy}` : message;
@@ -122,7 +127,8 @@ async function seal(contract, kind) {
     }
     const prep = await api('POST', `/api/contracts/${contract.id}/seals/prepare`, { position, certificate: cert.der, image, widthMm, heightMm });
     // The mall chose the digest from the certificate's key: sm3 for 国密 SM2, sha256 otherwise.
-    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: prep.hashAlgorithm, format: 'cms', document: { name: prep.documentName } });
+    // With prep.timestamp the mall wants PAdES B-T: the assistant adds its TSA's trusted time-stamp.
+    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: prep.hashAlgorithm, format: 'cms', document: { name: prep.documentName }, timestamp: prep.timestamp });
     await api('POST', `/api/contracts/${contract.id}/seals/complete`, { pendingId: prep.pendingId, signature: signed.signature });
     await showContract(contract.id);
     notice(`已在${kind === 'company' ? POSITIONS[session.me.role].companyLabel : POSITIONS[session.me.role].personLabel}位置盖章（${algorithmLabel(prep.keyAlgorithm)}证书）`);
@@ -222,7 +228,7 @@ async function showContract(id, editing = false) {
   if (sealing) buttons.push(['seal-company', `签章（${pos.companyLabel}）`], ['seal-person', `个人签章（${pos.personLabel}）`]);
   if (role === 'supplier' && c.state === 'pending_seal') buttons.push(['send-sealed', '发送']);
   if (role === 'buyer' && c.state === 'supplier_sealed') buttons.push(['confirm-seals', '确认签章']);
-  const seals = c.seals.map((s) => `<span class="seal" data-seal="${s.position}">${esc(s.label)}：${esc(s.signer)}${s.keyAlgorithm ? `<span class="hint">（${esc(algorithmLabel(s.keyAlgorithm))}证书）</span>` : ''}${sealing && s.party === role ? ` <button data-delete-seal="${s.id}" title="删除签章">删除</button>` : ''}</span>`).join('') || '<span class="hint">尚未盖章</span>';
+  const seals = c.seals.map((s) => `<span class="seal" data-seal="${s.position}">${esc(s.label)}：${esc(s.signer)}${s.keyAlgorithm ? `<span class="hint">（${esc(algorithmLabel(s.keyAlgorithm))}证书）</span>` : ''}${s.trustedTime ? `<span class="hint" data-trusted-time>（可信时间 ${esc(localTime(s.trustedTime))}）</span>` : ''}${sealing && s.party === role ? ` <button data-delete-seal="${s.id}" title="删除签章">删除</button>` : ''}</span>`).join('') || '<span class="hint">尚未盖章</span>';
   // The buyer seals only after the supplier has sealed and sent; say so instead of showing buttons the server would refuse.
   const waiting = role === 'buyer' && c.state === 'pending_seal' ? '<p class="hint" id="seal-wait">供应商尚未完成签章。待供应商盖章并发送后，您才能在甲方位置盖章。</p>' : '';
   $('#main').innerHTML = `<h2>查看合同 <span class="state" id="contract-state">${esc(c.stateLabel)}</span></h2>

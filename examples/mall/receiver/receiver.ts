@@ -15,6 +15,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import type { X509Certificate } from 'node:crypto';
+import { checkSealTimestamp, type SealTimestamp } from '../cms/timestamp.js';
 import { parseCertificates, type TrustStore } from '../cms/verify-cms.js';
 import { verifyPdfSignatures, type PdfSignatureCheck } from './verify-pdf.js';
 
@@ -28,6 +30,8 @@ export interface ReceiverOptions {
   /** PEM/DER files. */
   trustAnchors: string[];
   intermediates?: string[];
+  /** Roots of trusted time-stamping authorities; when given, every seal must carry a valid time-stamp (PAdES B-T). */
+  tsaAnchors?: string[];
 }
 
 export interface RunningReceiver {
@@ -45,10 +49,17 @@ export interface Filing {
   attachments?: Array<{ name: string; mime: string; data: string }>;
 }
 
-/** Why a filing is refused, or undefined when it is acceptable. */
-export function judgeFiling(f: Filing, pdf: Buffer, checks: PdfSignatureCheck[]): string | undefined {
+/** Each seal's time-stamp; with `tsaRoots` empty nothing is required, and a token present is still checked against none (untrusted). */
+async function timestampsOf(checks: PdfSignatureCheck[], tsaRoots: X509Certificate[]): Promise<SealTimestamp[]> {
+  return Promise.all(checks.map((c) => (c.cms ? checkSealTimestamp(c.cms, tsaRoots, c.signer) : { present: false, valid: false })));
+}
+
+/** Why a filing is refused, or undefined when it is acceptable. `required`: every seal needs a valid trusted time-stamp. */
+export function judgeFiling(f: Filing, pdf: Buffer, checks: PdfSignatureCheck[], stamps: SealTimestamp[] = [], required = false): string | undefined {
   const bad = checks.find((c) => !c.valid);
   if (bad) return `第 ${checks.indexOf(bad) + 1} 个签章验证失败：${bad.problems.join('；')}`;
+  const badStamp = stamps.findIndex((s) => (s.present || required) && !s.valid);
+  if (badStamp >= 0) return `第 ${badStamp + 1} 个签章的可信时间戳验证失败：${stamps[badStamp]?.problem ?? '时间戳无效'}`;
   if (f.mode === 'offline') return undefined;
   if (checks.length === 0) return '合同未签章';
   const party = checks.map((c) => (c.organization === f.supplierName ? 'supplier' : c.organization === f.buyerName ? 'buyer' : 'other'));
@@ -82,6 +93,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 /** Starts the receiver; its database is its own, never the mall's. */
 export async function startReceiver(opts: ReceiverOptions): Promise<RunningReceiver> {
+  const tsaRoots = (opts.tsaAnchors ?? []).flatMap((f) => parseCertificates(readFileSync(f)));
   const trust: TrustStore = {
     anchors: opts.trustAnchors.flatMap((f) => parseCertificates(readFileSync(f))),
     intermediates: (opts.intermediates ?? []).flatMap((f) => parseCertificates(readFileSync(f))),
@@ -98,16 +110,19 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
   const insert = db.prepare(`INSERT INTO filings (contract_no, mode, status, reason, supplier, buyer, signatures, pdf, attachments, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
-  const file = (f: Filing): { status: number; body: unknown } => {
+  const file = async (f: Filing): Promise<{ status: number; body: unknown }> => {
     if (typeof f?.contractNo !== 'string' || typeof f.pdf !== 'string' || (f.mode !== 'online' && f.mode !== 'offline')) {
       return { status: 400, body: { accepted: false, reason: '备案数据不完整' } };
     }
     const pdf = Buffer.from(f.pdf, 'base64');
     const checks = verifyPdfSignatures(pdf, trust);
-    const reason = pdf.subarray(0, 5).toString('latin1') !== '%PDF-' ? '合同文件不是 PDF' : judgeFiling(f, pdf, checks);
-    const signatures = checks.map((c) => ({
+    const stamps = await timestampsOf(checks, tsaRoots);
+    const reason = pdf.subarray(0, 5).toString('latin1') !== '%PDF-' ? '合同文件不是 PDF' : judgeFiling(f, pdf, checks, stamps, tsaRoots.length > 0);
+    const signatures = checks.map((c, i) => ({
       organization: c.organization, commonName: c.commonName, keyAlgorithm: c.keyAlgorithm, digestAlgorithm: c.digestAlgorithm,
       valid: c.valid, signingTime: c.signingTime, coversWholeDocument: c.coversWholeDocument,
+      ...(stamps[i]?.valid ? { trustedTime: stamps[i]?.time?.toISOString() } : {}),
+      ...(stamps[i]?.present ? { timestampValid: stamps[i]?.valid } : {}),
     }));
     const files = (f.attachments ?? []).map((a) => ({ name: String(a.name), mime: String(a.mime), data: Buffer.from(String(a.data), 'base64') }));
     const attachments = files.map((a) => ({ name: a.name, mime: a.mime, size: a.data.length }));
@@ -132,7 +147,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
         } catch {
           return send(res, 400, { accepted: false, reason: '备案数据不是有效的 JSON' });
         }
-        const r = file(filing);
+        const r = await file(filing);
         return send(res, r.status, r.body);
       }
       if (req.method === 'GET' && url.pathname === '/filings') {

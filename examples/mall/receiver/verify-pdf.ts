@@ -2,6 +2,7 @@
  * Finds every signature in a PDF and verifies it over its /ByteRange, hashed
  * with the digest algorithm its CMS names (SHA-2, or SM3 for 国密 SM2 seals).
  */
+import type { X509Certificate } from 'node:crypto';
 import { verifyDetachedCms, subjectField, type DigestName, type TrustStore } from '../cms/verify-cms.js';
 
 export interface PdfSignatureCheck {
@@ -18,6 +19,9 @@ export interface PdfSignatureCheck {
   digestAlgorithm: DigestName | undefined;
   signingTime: Date | undefined;
   problems: string[];
+  /** The signature's CMS (DER) and signer certificate, for the trusted-time check. */
+  cms?: Buffer;
+  signer?: X509Certificate;
 }
 
 /** All `/ByteRange` signatures in file order; a malformed one comes back invalid. */
@@ -44,6 +48,8 @@ export function verifyPdfSignatures(pdf: Buffer, trust: TrustStore): PdfSignatur
       digestAlgorithm: r.digestAlgorithm,
       signingTime: r.signingTime,
       problems: r.problems,
+      cms,
+      ...(r.signer ? { signer: r.signer } : {}),
     });
   }
   return out.sort((x, y) => x.revisionEnd - y.revisionEnd);
