@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark>
   'cold-start': { about: 'serve start to listening with tokens enumerated, minus bare node start', load: () => import('./cold-start.js') },
   memory: { about: 'agent RSS idle and after 10,000 signatures', load: () => import('./memory.js') },
   hotplug: { about: 'token appears -> tokens.changed latency, and idle CPU of watching', load: () => import('./hotplug.js') },
+  timestamp: { about: 'sign.hash cms without and with an RFC 3161 time-stamp (loopback openssl TSA), and the TSA round trip alone', load: () => import('./timestamp.js') },
   check: { about: '环境检测 (check.run) full run time, PIN answered by script', load: () => import('./check.js') },
 };
 

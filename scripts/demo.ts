@@ -12,11 +12,13 @@ import { fixtureEnv, makeFixtures, readManifest } from '../tests/fixtures/make-f
 import { ensureSkfSoft, makeSm2Fixtures } from '../tests/fixtures/sm2-fixtures.js';
 import builtIn from '../src-agent/tokens/vendors.json' with { type: 'json' };
 import { startMall } from '../examples/mall/server.js';
+import { startTsa } from '../examples/tsa/server.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.fixtures', 'demo');
 const port = Number(process.env.CA_ASSISTANT_PORT ?? 21518);
 const mallPort = Number(process.env.MALL_PORT ?? 8080);
+const tsaPort = Number(process.env.TSA_PORT ?? 8318);
 
 /** The demo's 国密 key: what the assistant, the mall and the printout need. */
 interface DemoSm2Key { moduleSpec: string; skfDir: string; rootPem: string; device: string; org: string; userPin: string }
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
   // The demo tokens are served through pin-guard; SoftHSM itself must not be discovered a second time.
   const softhsm = builtIn.vendors.find((v) => v.id === 'softhsm');
   writeFileSync(join(dir, 'vendors.demo.json'), JSON.stringify({ vendors: [{ ...softhsm, discover: false }] }, null, 2));
+  // The demo's time-stamping authority (openssl ts behind HTTP): every seal gets a trusted time (PAdES B-T).
+  const tsa = await startTsa({ dir: join(dir, 'tsa'), port: tsaPort });
   const config = {
     port,
     trustedOrigins: [`http://127.0.0.1:${mallPort}`, `http://localhost:${mallPort}`],
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     trustAnchors,
     intermediates: [manifest.intermediateCa],
     dataDir,
+    timestamp: { url: tsa.url, trustAnchors: [tsa.pki.rootPem] },
   };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -74,13 +79,14 @@ async function main(): Promise<void> {
   children.push(agent);
   const mall = await startMall({
     port: mallPort, dataDir: join(dir, 'mall'), assistantUrl: `ws://127.0.0.1:${port}/`,
-    trustAnchors, intermediates: [manifest.intermediateCa],
+    trustAnchors, intermediates: [manifest.intermediateCa], tsaAnchors: [tsa.pki.rootPem],
   });
 
   console.log('\n互认助手演示 / CA assistant demo');
   console.log(`  本地接口 API:      ws://127.0.0.1:${port}/`);
   console.log(`  参考商城 mall:      ${mall.url}/   （切换用户：供应商 张三 / 王五${gm ? ' / 赵六（国密）' : ''}，采购人 李四）`);
   console.log(`  监管系统 receiver: ${mall.receiverUrl}/filings`);
+  console.log(`  时间戳服务 TSA:     ${tsa.url}  （每个签章带可信时间戳 / every seal is time-stamped）`);
   console.log(`  配置 config:       ${configFile}`);
   console.log('  演示 CA 锁（SoftHSM）及 PIN / demo tokens and PINs:');
   for (const t of manifest.tokens) console.log(`    ${t.label.padEnd(6, '　')} PIN ${t.userPin}`);
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     for (const child of children) child.kill('SIGTERM');
     void mall.close();
+    void tsa.close();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -59,13 +59,13 @@ async function checkToken(pkijs: Pkijs, asn1js: typeof import('asn1js'), token: 
       return error as Outcome;
     }
   };
-  // The token's own signature first, then its chain: each failure has its own words.
-  const own = await run(false);
-  const signer = own.signerCertificate ?? undefined;
+  // One verification with the chain on the good path; on failure a second without it tells which words fit.
+  const chained = await run(true);
+  const own = chained.signatureVerified && chained.signerCertificateVerified ? chained : await run(false);
+  const signer = own.signerCertificate ?? chained.signerCertificate ?? undefined;
   const tsa = signer ? subjectOf(signer) : undefined;
   if (!own.signatureVerified) return fail(PROBLEMS.timestampSignature(), tsa);
   if (!signer || !hasTimeStampingEku(signer)) return fail(PROBLEMS.timestampNotTsa(tsa ?? '?'), tsa);
-  const chained = await run(true);
   if (!chained.signatureVerified || !chained.signerCertificateVerified) return fail(PROBLEMS.timestampUntrusted(tsa ?? '?'), tsa);
   return { signerIndex, valid: true, time: tst.genTime.toISOString(), ...(tsa ? { tsa } : {}), problems: [] };
 }
