@@ -147,22 +147,29 @@ export const REASONS = {
     en: 'The assistant is busy',
     remedyEn: 'Wait a few seconds and retry; avoid repeated clicks.',
   },
-  TIMESTAMP_NOT_CONFIGURED: {
+  AUDIT_FAILED: {
     code: -32050,
+    zh: '签章记录无法写入，签章未完成',
+    remedyZh: '互认助手须先记下每次签章才能交出签名。请清理磁盘空间（数据目录所在磁盘已满时）或确认数据目录可写，然后重新签章；如仍失败，请导出诊断报告给客服。',
+    en: 'The signature could not be recorded, so it was not released',
+    remedyEn: 'Free disk space or make the data folder writable, then sign again; if it persists, export the diagnostic report for support.',
+  },
+  TIMESTAMP_NOT_CONFIGURED: {
+    code: -32070,
     zh: '互认助手未配置时间戳服务',
     remedyZh: '本次签章需要可信时间戳：请联系单位网管或 CA 客服，在互认助手配置文件中设置时间戳服务地址（timestamp.url）后重试。',
     en: 'No time-stamping authority is configured in the assistant',
     remedyEn: 'This seal needs a trusted time-stamp: ask your administrator or CA support to set timestamp.url in the assistant config, then retry.',
   },
   TIMESTAMP_UNAVAILABLE: {
-    code: -32051,
+    code: -32071,
     zh: '时间戳服务暂时无法访问，签章未完成',
     remedyZh: '请检查网络连接后重新签章；如持续出现，请导出诊断报告发给 CA 客服。签名未带时间戳，不会交给商城。',
     en: 'The time-stamping authority cannot be reached; nothing was sealed',
     remedyEn: 'Check the network and seal again; if it persists, send the diagnostic report to CA support. No signature without the time-stamp was returned.',
   },
   TIMESTAMP_INVALID: {
-    code: -32052,
+    code: -32072,
     zh: '时间戳服务返回的时间戳无效，签章未完成',
     remedyZh: '请稍后重新签章；如持续出现，请联系 CA 客服检查时间戳服务及其证书配置（timestamp.trustAnchors）。',
     en: 'The time-stamping authority returned an invalid time-stamp; nothing was sealed',

@@ -56,6 +56,6 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const tokens = await starting;
   const certs = new CertificateService(tokens, trust, config);
   const timestamps = new TimestampService(config.timestamp, () => trust.tsaAnchors);
-  const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId, timestamps });
+  const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
   return { config, vendors, tokens, trust, certs, signing, timestamps, stop: () => tokens.stop() };
 }

@@ -101,7 +101,7 @@ describe('sign.hash when the TSA fails', () => {
     await withAgent(undefined, async (h, client, certId) => {
       expect((await client.call('system.hello', {})).result?.capabilities).toMatchObject({ timestamp: false });
       const reply = await client.call('sign.hash', { certId, hash, hashAlgorithm: 'sha256', format: 'cms', timestamp: true });
-      expect(reply.error).toMatchObject({ code: -32050, message: '互认助手未配置时间戳服务', data: { reason: 'TIMESTAMP_NOT_CONFIGURED' } });
+      expect(reply.error).toMatchObject({ code: -32070, message: '互认助手未配置时间戳服务', data: { reason: 'TIMESTAMP_NOT_CONFIGURED' } });
       expect(h.ui.pinRequests).toHaveLength(0);
       expect(auditLines(h).at(-1)).toMatchObject({ result: 'TIMESTAMP_NOT_CONFIGURED' });
     });
