@@ -120,8 +120,8 @@ describe('reference mall with trusted time-stamps (PAdES B-T)', () => {
   it('the mall refuses a seal whose CMS carries no time-stamp', async () => {
     const { mall, assistant } = stack;
     await switchUser(stack.page, 'supplier');
-    const certs = (await rpc(assistant.url, mall.url, 'certs.list', {})).certs as Array<{ id: string; der: string; subject: string }>;
-    const org = certs.find((c) => c.subject.includes('CN=河南示例科技有限公司') && c.subject.includes('O=河南示例科技有限公司'))!;
+    const certs = (await rpc(assistant.url, mall.url, 'certs.list', {})).certs as Array<{ id: string; der: string; subject: string; notAfter: string }>;
+    const org = certs.find((c) => c.subject.includes('CN=河南示例科技有限公司') && c.subject.includes('O=河南示例科技有限公司') && Date.parse(c.notAfter) > Date.now())!;
     // A 1×1 PNG: the mall only needs a PNG for the appearance.
     const image = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     const prep = await mallApi(mall, 'supplier', 'POST', `/api/contracts/${second}/seals/prepare`, { position: 'supplier-company', certificate: org.der, image });
