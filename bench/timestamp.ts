@@ -1,5 +1,5 @@
 /**
- * The cost of a trusted time-stamp: SigningService.sign (CMS) on the SoftHSM
+ * The cost of a trusted time-stamp: the signing use case (CMS) on the SoftHSM
  * RSA-2048 and P-256 keys without and with `timestamp: true`, against the test
  * TSA on loopback (examples/tsa: `openssl ts -reply`, one process per request),
  * plus the bare TSA round trip for the same request. The assistant's own share
@@ -15,6 +15,8 @@ import { startTsa } from '../examples/tsa/server.js';
 import { parseConfig } from '../src-agent/config.js';
 import { buildTimestampRequest } from '../src-agent/pki/timestamp/index.js';
 import { startCore } from '../src-agent/service/agent-core.js';
+import { createSigning } from '../src-agent/service/signing/index.js';
+import { ScriptedUi } from '../src-agent/ui/scripted-ui.js';
 import { fixtureEnv, withFixtures } from './lib/fixtures.js';
 import { formatTable, machineInfo, writeResult } from './lib/report.js';
 import { elapsedMs, summarize, type LatencySummary } from './lib/stats.js';
@@ -38,10 +40,13 @@ export async function run(args: string[]): Promise<void> {
       timestamp: { url: tsa.url, trustAnchors: [tsa.pki.rootPem] },
     }));
     const core = await startCore(config, { hostEnv: fixtureEnv(m), pollIntervalMs: 0, logToFile: false });
+    const token = m.tokens.find((t) => t.label === TOKEN_LABEL)!;
+    // One PIN with “不再询问” ticked: the rounds measure signing, not the dialog.
+    const signing = createSigning(core, { ui: new ScriptedUi().answerPins({ pin: token.userPin, reuse: true }) });
     try {
-      const token = m.tokens.find((t) => t.label === TOKEN_LABEL)!;
       const tokenId = core.tokens.tokens().find((t) => t.label === TOKEN_LABEL)!.id;
-      await core.tokens.login(tokenId, Buffer.from(token.userPin));
+      // A trusted mall whose clerk ticked the reuse box once.
+      const user = { kind: 'site', origin: 'https://mall.example.gov.cn', trusted: true } as const;
       const entries = await core.certs.list(tokenId);
       const out: Row[] = [];
       for (const keyAlgorithm of ['RSA', 'EC'] as const) {
@@ -58,7 +63,7 @@ export async function run(args: string[]): Promise<void> {
               const res = await fetch(tsa.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: new Uint8Array(req.der) });
               await res.arrayBuffer();
             } else {
-              await core.signing.sign({ certId: entry.token.id, hash, hashAlgorithm: 'sha256', format: 'cms', ...(variant === 'cms+ts' ? { timestamp: true } : {}) }, entry);
+              await signing.sign(user, { method: 'sign.hash', certId: entry.token.id, payload: { hash, hashAlgorithm: 'sha256' }, format: 'cms', ...(variant === 'cms+ts' ? { timestamp: true } : {}) });
             }
             if (i >= WARMUP_ROUNDS) samples[variant].push(elapsedMs(start));
           }
@@ -67,6 +72,7 @@ export async function run(args: string[]): Promise<void> {
       }
       return out;
     } finally {
+      await signing.close();
       await core.stop();
       await tsa.close();
     }

@@ -30,7 +30,7 @@ const buf = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer;
 export async function checkSealTimestamp(cms: Buffer, tsaRoots: X509Certificate[], signer?: X509Certificate): Promise<SealTimestamp> {
   let si: pkijs.SignerInfo | undefined;
   try {
-    const info = new pkijs.ContentInfo({ schema: asn1js.fromBER(buf(cms)).result });
+    const info = new pkijs.ContentInfo({ schema: asn1js.fromBER(buf(cms), { parseEmbedded: false }).result });
     si = new pkijs.SignedData({ schema: info.content }).signerInfos[0];
   } catch {
     return { present: false, valid: false, problem: '签名数据不是有效的 CMS 结构' };

@@ -31,7 +31,7 @@ function signerInfos(root: Node): Node[] {
 
 async function parse(cms: Buffer): Promise<{ asn1js: Asn1js; root: Node }> {
   const { asn1js } = await tspLibs();
-  const asn = asn1js.fromBER(arrayBufferOf(cms));
+  const asn = asn1js.fromBER(arrayBufferOf(cms), { parseEmbedded: false });
   if (asn.offset === -1) throw malformed('not BER');
   return { asn1js, root: asn.result };
 }
@@ -51,7 +51,7 @@ export async function addSignatureTimestamp(cms: Buffer, token: Buffer, index = 
   if (!Buffer.from(root.toBER(false)).equals(cms)) throw malformed('the CMS is not DER');
   const si = signerInfos(root)[index];
   if (!si) throw malformed(`no SignerInfo ${index}`);
-  const tokenAsn = asn1js.fromBER(arrayBufferOf(token));
+  const tokenAsn = asn1js.fromBER(arrayBufferOf(token), { parseEmbedded: false });
   if (tokenAsn.offset === -1) throw malformed('token is not BER');
   const attribute = new asn1js.Sequence({
     value: [new asn1js.ObjectIdentifier({ value: TSP.SIGNATURE_TIMESTAMP_TOKEN }), new asn1js.Set({ value: [tokenAsn.result] })],

@@ -48,7 +48,7 @@ export async function readTimestampResponse(der: Buffer, request: TimestampReque
   const { asn1js, pkijs } = await tspLibs();
   let resp: InstanceType<typeof pkijs.TimeStampResp>;
   try {
-    const asn = asn1js.fromBER(arrayBufferOf(der));
+    const asn = asn1js.fromBER(arrayBufferOf(der), { parseEmbedded: false });
     if (asn.offset === -1 || asn.offset !== der.length) throw new Error('not one DER value');
     resp = new pkijs.TimeStampResp({ schema: asn.result });
   } catch (error) {
@@ -63,7 +63,7 @@ export async function readTimestampResponse(der: Buffer, request: TimestampReque
   try {
     const signed = new pkijs.SignedData({ schema: resp.timeStampToken.content });
     if (signed.encapContentInfo.eContentType !== TSP.TST_INFO || !signed.encapContentInfo.eContent) throw new Error('eContentType is not TSTInfo');
-    const content = asn1js.fromBER(signed.encapContentInfo.eContent.getValue());
+    const content = asn1js.fromBER(signed.encapContentInfo.eContent.getValue(), { parseEmbedded: false });
     tst = new pkijs.TSTInfo({ schema: content.result });
   } catch (error) {
     throw invalid(`token is not a TSTInfo SignedData: ${(error as Error).message}`, '时间戳格式不正确');

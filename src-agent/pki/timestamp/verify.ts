@@ -43,7 +43,7 @@ async function checkToken(pkijs: Pkijs, asn1js: typeof import('asn1js'), token: 
     const info = new pkijs.ContentInfo({ schema: token });
     signed = new pkijs.SignedData({ schema: info.content });
     if (signed.encapContentInfo.eContentType !== TSP.TST_INFO || !signed.encapContentInfo.eContent) throw new Error('not TSTInfo');
-    tst = new pkijs.TSTInfo({ schema: asn1js.fromBER(signed.encapContentInfo.eContent.getValue()).result });
+    tst = new pkijs.TSTInfo({ schema: asn1js.fromBER(signed.encapContentInfo.eContent.getValue(), { parseEmbedded: false }).result });
   } catch {
     return fail(PROBLEMS.timestampMalformed());
   }
@@ -78,7 +78,7 @@ export async function verifySignatureTimestamps(cms: Buffer, tsaAnchors: Buffer[
   const { asn1js, pkijs } = await tspLibs();
   let signedData: SignedData;
   try {
-    const asn = asn1js.fromBER(arrayBufferOf(cms));
+    const asn = asn1js.fromBER(arrayBufferOf(cms), { parseEmbedded: false });
     signedData = new pkijs.SignedData({ schema: new pkijs.ContentInfo({ schema: asn.result }).content });
   } catch {
     return [];
