@@ -8,7 +8,7 @@
  * The policy file goes to /etc/chromium/policies/managed/ under a name unique to this run and is
  * removed afterwards (other test runs may use Chromium at the same time; CI runs as root).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -21,10 +21,11 @@ import { browserChecks } from '../../src-agent/check/browser.js';
 import { linuxPolicyReader } from '../../src-agent/check/browser-policy.js';
 import type { CheckContext, Outcome } from '../../src-agent/check/types.js';
 import { useFixtures } from '../helpers/fixtures.js';
+import { LNA_HOST, lnaChromiumArgs, makeServerCert } from './lna-harness.js';
 import { contractState, freePort, message, openContract, shot, startAssistant, switchUser, toPendingSeal, type Assistant } from './harness.js';
 
 const fx = await useFixtures();
-const HOST = 'mall.test';
+const HOST = LNA_HOST;
 const MANAGED = '/etc/chromium/policies/managed';
 const work = mkdtempSync(join(tmpdir(), 'lna-e2e-'));
 const policyFile = join(MANAGED, `ca-assistant-e2e-${process.pid}-${Date.now()}.json`);
@@ -35,19 +36,6 @@ let httpsOrigin = '';
 let httpOrigin = '';
 let spki = '';
 let orderNo = '';
-
-/** A test CA and a server certificate for mall.test; returns the leaf key's SPKI sha256 (base64) Chromium is told to trust. */
-function makeServerCert(): { key: Buffer; cert: Buffer; spki: string } {
-  const run = (args: string[]): void => void execFileSync('openssl', args, { cwd: work, stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=LNA Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${HOST}`]);
-  writeFileSync(join(work, 'leaf.ext'), `subjectAltName=DNS:${HOST}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.ext']);
-  const pub = execFileSync('openssl', ['x509', '-in', 'leaf.pem', '-pubkey', '-noout'], { cwd: work });
-  const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'der'], { input: pub });
-  const hash = execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: der }).toString('base64');
-  return { key: readFileSync(join(work, 'leaf.key')), cert: Buffer.concat([readFileSync(join(work, 'leaf.pem')), readFileSync(join(work, 'ca.pem'))]), spki: hash };
-}
 
 /** TLS in front of the mall, as a mall behind a reverse proxy is deployed. */
 async function startTlsProxy(port: number, target: string, tls: { key: Buffer; cert: Buffer }): Promise<Server> {
@@ -68,9 +56,7 @@ async function launch(): Promise<{ browser: Browser; page: Page }> {
   const ports = [new URL(httpsOrigin).port, new URL(httpOrigin).port];
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`,
-      `--ip-address-space-overrides=${ports.map((p) => `127.0.0.1:${p}=public`).join(',')}`],
+    args: lnaChromiumArgs(spki, ports),
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
   page.setDefaultTimeout(20_000);
@@ -86,7 +72,7 @@ async function lnaCheck(): Promise<Outcome | undefined> {
 }
 
 beforeAll(async () => {
-  const tls = makeServerCert();
+  const tls = makeServerCert(work);
   spki = tls.spki;
   const mallPort = await freePort();
   const proxyPort = await freePort();
