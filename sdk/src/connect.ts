@@ -70,6 +70,12 @@ function isInsecurePage(): boolean {
   return (globalThis as { isSecureContext?: boolean }).isSecureContext === false;
 }
 
+/** The page itself is on a loopback host (Local Network Access does not apply to it). */
+function isLoopbackPage(): boolean {
+  const host = (globalThis as { location?: { hostname?: string } }).location?.hostname;
+  return host !== undefined && LOOPBACK_HOSTS.has(host);
+}
+
 /** Why the browser blocked the page: an insecure page cannot be allowed at all; a secure one by the user or policy. */
 function blockedReason(): 'INSECURE_CONTEXT' | 'BLOCKED_BY_BROWSER' {
   return isInsecurePage() ? 'INSECURE_CONTEXT' : 'BLOCKED_BY_BROWSER';
@@ -137,7 +143,8 @@ export async function connect(options: ConnectOptions = {}): Promise<AssistantCl
     }
     // A browser block is final for this page: no retries, no launching an assistant that may well be running.
     const after = await localNetworkPermission();
-    if (after === 'denied' || (timedOut && after === 'prompt')) throw new AssistantUnavailableError(blockedReason());
+    // A prompt still open after a timed-out attempt means the user has not answered it (a loopback page is never asked).
+    if (after === 'denied' || (timedOut && after === 'prompt' && !isLoopbackPage())) throw new AssistantUnavailableError(blockedReason());
     if (isInsecurePage()) throw new AssistantUnavailableError('INSECURE_CONTEXT');
     if (options.launch && launchDeadline === 0) {
       launchDeadline = Date.now() + (options.launchWaitMs ?? 15_000);

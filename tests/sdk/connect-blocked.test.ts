@@ -78,6 +78,10 @@ describe('connect() when the connection fails', () => {
       } } });
       const error = await failure({ url: `ws://127.0.0.1:${(hang.address() as AddressInfo).port}/`, timeoutMs: 100 });
       expect(error.reason).toBe('BLOCKED_BY_BROWSER');
+      // A loopback page is never asked: there a hanging port is an assistant that does not answer.
+      queries = 0;
+      vi.stubGlobal('location', { hostname: '127.0.0.1' });
+      expect((await failure({ url: `ws://127.0.0.1:${(hang.address() as AddressInfo).port}/`, timeoutMs: 100, retries: 0 })).reason).toBe('NOT_RUNNING');
     } finally {
       hang.close();
     }
