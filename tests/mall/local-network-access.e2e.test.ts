@@ -113,6 +113,7 @@ describe('Local Network Access: the mall as a public origin', () => {
       expect(text).toContain('浏览器阻止了本网站连接互认助手');
       expect(text).toContain('处理办法：请点击地址栏左侧的锁形图标');
       expect(text).not.toContain('未连接到互认助手');
+      await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
       await shot(page, '40-lna-blocked');
     } finally {
       await browser.close();
@@ -167,6 +168,7 @@ describe('Local Network Access: the mall as a public origin', () => {
         await expect.poll(() => page.locator('[data-seal="supplier-person"]').count(), { timeout: 30_000 }).toBe(1);
         await page.getByRole('button', { name: '发送' }).click();
         await expect.poll(() => contractState(page)).toBe('供应商已盖章');
+        await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
         await shot(page, '42-lna-policy-sealed');
       } finally {
         await browser.close();
