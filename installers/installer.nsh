@@ -12,7 +12,12 @@
 ;   2. build-time define    CA_TRUSTED_ORIGINS (installers/origins.nsh, or makensis /D)
 ;   3. the origins recorded by a previous installation (HKLM\Software\ca-assistant)
 ; The installer writes them to %ProgramData%\ca-assistant\config.json and to the
-; Chrome and Edge machine policy LocalNetworkAccessAllowedForUrls.
+; Chrome and Edge machine policies LocalNetworkAccessAllowedForUrls and
+; LoopbackNetworkAllowedForUrls.
+;
+; CA_CHECK_LOG (test harness only): the pre-install check of running programs
+; writes what it found to this file instead of showing its dialog, and quits
+; when something runs (as if the user chose 取消).
 
 !include LogicLib.nsh
 !include FileFunc.nsh
@@ -29,8 +34,12 @@
 !define CA_PROTOCOL "ca-assistant"
 !define CA_RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
 !define CA_RUN_VALUE "CaAssistant"
+; Local Network Access machine policies: the name Chrome/Edge 147+ read, and the newer
+; loopback-only name of later versions; both are written so either version lets the mall in.
 !define CA_CHROME_POLICY "SOFTWARE\Policies\Google\Chrome\LocalNetworkAccessAllowedForUrls"
 !define CA_EDGE_POLICY "SOFTWARE\Policies\Microsoft\Edge\LocalNetworkAccessAllowedForUrls"
+!define CA_CHROME_LOOPBACK_POLICY "SOFTWARE\Policies\Google\Chrome\LoopbackNetworkAllowedForUrls"
+!define CA_EDGE_LOOPBACK_POLICY "SOFTWARE\Policies\Microsoft\Edge\LoopbackNetworkAllowedForUrls"
 ; Browsers and Office programs that hold CA drivers open (the mall manual asks users to close them).
 !define CA_BUSY_PROGRAMS "chrome.exe msedge.exe firefox.exe 360se.exe 360chrome.exe QQBrowser.exe WINWORD.EXE EXCEL.EXE"
 ; USB vendor ids of the keys in src-agent/tokens/vendors.json (tests/installers keeps them in sync).
@@ -42,8 +51,87 @@
   ${EndIf}
 !macroend
 
+; The removal of our policy values, needed by the installer (origins of a previous
+; installation that are no longer configured) and by the uninstaller: NSIS wants the
+; uninstaller's copy named un.*, so the functions come from one macro.
+!macro caPolicyRemovalFunctions UN
+; Deletes from the list policy key on the stack the values holding one of the origins in $R7 (",a,b,").
+Function ${UN}caRemovePolicyValues
+  Exch $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $1 0
+  ${Do}
+    EnumRegValue $2 HKLM "$0" $1
+    ${If} $2 == ""
+      ${Break}
+    ${EndIf}
+    ReadRegStr $3 HKLM "$0" $2
+    Push $3
+    Call ${UN}caIsRecordedOrigin
+    Pop $3
+    ${If} $3 == 1
+      DeleteRegValue HKLM "$0" $2
+    ${Else}
+      IntOp $1 $1 + 1
+    ${EndIf}
+  ${Loop}
+  DeleteRegKey /ifempty HKLM "$0"
+  Pop $3
+  Pop $2
+  Pop $1
+  Pop $0
+FunctionEnd
+
+; Pushes 1 when the string on the stack is one of the origins in $R7 (",a,b,").
+Function ${UN}caIsRecordedOrigin
+  Exch $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $0 ",$0,"
+  StrLen $1 $0
+  StrCpy $2 0
+  StrCpy $3 0
+  ${Do}
+    StrCpy $3 $R7 $1 $2
+    ${If} $3 == ""
+      StrCpy $0 0
+      ${Break}
+    ${EndIf}
+    ${If} $3 == $0
+      StrCpy $0 1
+      ${Break}
+    ${EndIf}
+    IntOp $2 $2 + 1
+  ${Loop}
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+!macroend
+
+; Removes from the four policy lists the values holding one of the origins in $R7 (",a,b,").
+!macro caRemoveRecordedPolicyValues UN
+  Push "${CA_CHROME_POLICY}"
+  Call ${UN}caRemovePolicyValues
+  Push "${CA_EDGE_POLICY}"
+  Call ${UN}caRemovePolicyValues
+  Push "${CA_CHROME_LOOPBACK_POLICY}"
+  Call ${UN}caRemovePolicyValues
+  Push "${CA_EDGE_LOOPBACK_POLICY}"
+  Call ${UN}caRemovePolicyValues
+  ; The parent keys go too when nothing else is left in them.
+  DeleteRegKey /ifempty HKLM "SOFTWARE\Policies\Google\Chrome"
+  DeleteRegKey /ifempty HKLM "SOFTWARE\Policies\Google"
+  DeleteRegKey /ifempty HKLM "SOFTWARE\Policies\Microsoft\Edge"
+!macroend
+
 ; ---------------------------------------------------------------- installer
 !ifndef BUILD_UNINSTALLER
+!insertmacro caPolicyRemovalFunctions ""
 
 ; Pushes a space-separated list of the busy programs that are running ("" when none).
 Function caRunningPrograms
@@ -69,13 +157,47 @@ Function caRunningPrograms
     StrCpy $1 $0 $2
     IntOp $2 $2 + 1
     StrCpy $0 $0 "" $2
-    nsExec::Exec `"$SYSDIR\cmd.exe" /C tasklist /FI "IMAGENAME eq $1" /FO CSV /NH | "$SYSDIR\findstr.exe" /B /I /C:"\"$1\""`
+    Push $1
+    Call caProgramRunning
     Pop $2
-    ${If} $2 == 0
+    ${If} $2 == 1
       StrCpy $3 "$3 $1"
     ${EndIf}
   ${Loop}
   StrCpy $0 $3
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
+; Pushes 1 when a process with the image name on the stack runs (any case), else 0.
+; Walks the process list with the ToolHelp API (no tasklist/findstr child processes).
+Function caProgramRunning
+  Exch $0
+  Push $1
+  Push $2
+  Push $3
+  Push $4
+  StrCpy $4 0
+  System::Call 'kernel32::CreateToolhelp32Snapshot(i 2, i 0) p .r1' ; TH32CS_SNAPPROCESS
+  ${If} $1 P<> -1
+    ; PROCESSENTRY32W of a 32-bit process: nine 4-byte fields, then szExeFile[260].
+    System::Call '*(i 556, i, i, i, i, i, i, i, i, &w260) p .r2'
+    System::Call 'kernel32::Process32FirstW(p r1, p r2) i .r3'
+    ${DoWhile} $3 <> 0
+      System::Call '*$2(i, i, i, i, i, i, i, i, i, &w260 .r3)'
+      ${If} $3 == $0
+        StrCpy $4 1
+        ${Break}
+      ${EndIf}
+      System::Call 'kernel32::Process32NextW(p r1, p r2) i .r3'
+    ${Loop}
+    System::Free $2
+    System::Call 'kernel32::CloseHandle(p r1)'
+  ${EndIf}
+  StrCpy $0 $4
+  Pop $4
   Pop $3
   Pop $2
   Pop $1
@@ -90,6 +212,14 @@ Function caAskToCloseBusyPrograms
   ${Do}
     Call caRunningPrograms
     Pop $0
+    !ifdef CA_CHECK_LOG
+      FileOpen $1 "${CA_CHECK_LOG}" w
+      FileWrite $1 "running:$0$\r$\n"
+      FileClose $1
+      ${If} $0 != ""
+        Quit
+      ${EndIf}
+    !endif
     ${If} $0 == ""
       ${Break}
     ${EndIf}
@@ -99,16 +229,23 @@ Function caAskToCloseBusyPrograms
   ${Loop}
 FunctionEnd
 
-; Pushes 1 when a USB key of a known vendor is plugged in, else 0 (also 0 when PowerShell is missing).
+; Pushes 1 when a USB key of a known vendor is plugged in, else 0: only PowerShell's
+; answer "CA-KEY-PRESENT" counts, so a missing PowerShell, or a stand-in that ignores
+; its script (Wine's powershell.exe exits 0 for anything), reads as "no key".
 Function caKeyPluggedIn
   Push $0
-  nsExec::Exec `"$SYSDIR\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -C "if (Get-CimInstance -ClassName Win32_PnPEntity | ? { $$_.DeviceID -match '${CA_KEY_USB_IDS}' }) { exit 0 } else { exit 1 }"`
+  Push $1
+  nsExec::ExecToStack `"$SYSDIR\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -C "if (Get-CimInstance -ClassName Win32_PnPEntity | ? { $$_.DeviceID -match '${CA_KEY_USB_IDS}' }) { 'CA-KEY-PRESENT' }"`
   Pop $0
+  Pop $1
+  StrCpy $1 $1 14
   ${If} $0 == 0
+  ${AndIf} $1 == "CA-KEY-PRESENT"
     StrCpy $0 1
   ${Else}
     StrCpy $0 0
   ${EndIf}
+  Pop $1
   Exch $0
 FunctionEnd
 
@@ -198,11 +335,65 @@ Function caAskToUnplugKeys
   Exch $0
 FunctionEnd
 
+; Sets $R9 to the value of /ORIGINS= in the parameters $R0: up to the next space or
+; quote, or inside the quotes that follow it. Sets the error flag when the parameter is absent.
+; (FileFunc's GetOptions cannot be used: it ends a value at the next "/", which every
+; origin contains, so /ORIGINS=https://a.example read as "https:".)
+Function caOriginsParameter
+  Push $1
+  Push $2
+  Push $3
+  ClearErrors
+  StrLen $3 $R0
+  StrCpy $1 0
+  ${Do}
+    ${If} $1 >= $3
+      SetErrors
+      Goto caParamDone
+    ${EndIf}
+    StrCpy $2 $R0 9 $1
+    ${If} $2 == "/ORIGINS="
+      ${If} $1 == 0
+        ${Break}
+      ${EndIf}
+      IntOp $2 $1 - 1
+      StrCpy $2 $R0 1 $2
+      ${If} $2 == " "
+      ${OrIf} $2 == '"'
+        ${Break}
+      ${EndIf}
+    ${EndIf}
+    IntOp $1 $1 + 1
+  ${Loop}
+  IntOp $1 $1 + 9
+  StrCpy $R9 $R0 "" $1
+  StrCpy $3 " " ; the value ends at a space or a quote, or inside quotes at the quote
+  StrCpy $2 $R9 1
+  ${If} $2 == '"'
+    StrCpy $R9 $R9 "" 1
+    StrCpy $3 '"'
+  ${EndIf}
+  StrCpy $1 0
+  ${Do}
+    StrCpy $2 $R9 1 $1
+    ${If} $2 == ""
+    ${OrIf} $2 == $3
+    ${OrIf} $2 == '"'
+      ${Break}
+    ${EndIf}
+    IntOp $1 $1 + 1
+  ${Loop}
+  StrCpy $R9 $R9 $1
+  caParamDone:
+  Pop $3
+  Pop $2
+  Pop $1
+FunctionEnd
+
 ; Sets $R9 to the trusted origins (comma-separated) from /ORIGINS=, the build define or the previous install.
 Function caResolveOrigins
   ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/ORIGINS=" $R9
+  Call caOriginsParameter
   ${If} ${Errors}
     StrCpy $R9 "${CA_TRUSTED_ORIGINS}"
     ${If} $R9 == ""
@@ -254,6 +445,10 @@ Function caApplyOrigins
     Push "${CA_CHROME_POLICY}"
     Call caAddPolicyValue
     Push "${CA_EDGE_POLICY}"
+    Call caAddPolicyValue
+    Push "${CA_CHROME_LOOPBACK_POLICY}"
+    Call caAddPolicyValue
+    Push "${CA_EDGE_LOOPBACK_POLICY}"
     Call caAddPolicyValue
   ${Loop}
 FunctionEnd
@@ -340,6 +535,12 @@ FunctionEnd
   CreateDirectory "$APPDATA\ca-assistant"
   StrCpy $R7 ""
   ${If} $R9 != ""
+    ; Origins a previous installation granted and the new list drops must not stay allowed.
+    ReadRegStr $R7 HKLM "${CA_REG_KEY}" "TrustedOrigins"
+    ${If} $R7 != ""
+      StrCpy $R7 ",$R7,"
+      !insertmacro caRemoveRecordedPolicyValues ""
+    ${EndIf}
     FileOpen $R8 "$APPDATA\ca-assistant\config.json.new" w
     FileWrite $R8 `{$\r$\n  "trustedOrigins": [`
     Call caApplyOrigins
@@ -364,63 +565,7 @@ FunctionEnd
 
 !else
 ; -------------------------------------------------------------- uninstaller
-
-; Deletes from the list policy key on the stack the values holding one of the origins in $R7 (",a,b,").
-Function un.caRemovePolicyValues
-  Exch $0
-  Push $1
-  Push $2
-  Push $3
-  StrCpy $1 0
-  ${Do}
-    EnumRegValue $2 HKLM "$0" $1
-    ${If} $2 == ""
-      ${Break}
-    ${EndIf}
-    ReadRegStr $3 HKLM "$0" $2
-    Push $3
-    Call un.caIsRecordedOrigin
-    Pop $3
-    ${If} $3 == 1
-      DeleteRegValue HKLM "$0" $2
-    ${Else}
-      IntOp $1 $1 + 1
-    ${EndIf}
-  ${Loop}
-  DeleteRegKey /ifempty HKLM "$0"
-  Pop $3
-  Pop $2
-  Pop $1
-  Pop $0
-FunctionEnd
-
-; Pushes 1 when the string on the stack is one of the origins in $R7 (",a,b,").
-Function un.caIsRecordedOrigin
-  Exch $0
-  Push $1
-  Push $2
-  Push $3
-  StrCpy $0 ",$0,"
-  StrLen $1 $0
-  StrCpy $2 0
-  StrCpy $3 0
-  ${Do}
-    StrCpy $3 $R7 $1 $2
-    ${If} $3 == ""
-      StrCpy $0 0
-      ${Break}
-    ${EndIf}
-    ${If} $3 == $0
-      StrCpy $0 1
-      ${Break}
-    ${EndIf}
-    IntOp $2 $2 + 1
-  ${Loop}
-  Pop $3
-  Pop $2
-  Pop $1
-  Exch $0
-FunctionEnd
+!insertmacro caPolicyRemovalFunctions "un."
 
 !macro customUnInstall
   ; An update runs the old uninstaller first: keep the machine settings for the new version.
@@ -429,10 +574,7 @@ FunctionEnd
     ReadRegStr $R7 HKLM "${CA_REG_KEY}" "TrustedOrigins"
     ${If} $R7 != ""
       StrCpy $R7 ",$R7,"
-      Push "${CA_CHROME_POLICY}"
-      Call un.caRemovePolicyValues
-      Push "${CA_EDGE_POLICY}"
-      Call un.caRemovePolicyValues
+      !insertmacro caRemoveRecordedPolicyValues "un."
     ${EndIf}
     DeleteRegKey HKLM "${CA_REG_KEY}"
     DeleteRegValue HKLM "${CA_RUN_KEY}" "${CA_RUN_VALUE}"

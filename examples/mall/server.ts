@@ -50,6 +50,11 @@ export interface MallOptions {
    * assistant for one, and the mall and the 监管系统 check it.
    */
   tsaAnchors?: string[];
+  /**
+   * Origins the pages are also served under, e.g. `https://mall.example.cn` behind a TLS proxy: a
+   * certificate login's signed challenge may name them as well as the mall's own loopback URLs.
+   */
+  publicOrigins?: string[];
 }
 
 export interface RunningMall {
@@ -251,7 +256,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   await new Promise<void>((r) => server.listen(opts.port, opts.host ?? '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  origins = [url, `http://localhost:${port}`];
+  origins = [url, `http://localhost:${port}`, ...(opts.publicOrigins ?? [])];
   return {
     url,
     receiverUrl,

@@ -4,7 +4,9 @@
 ; -DBUILD_UNINSTALLER as the uninstaller (electron-builder does the same).
 ;   makensis -WX -INPUTCHARSET UTF8 -DOUT_FILE=/tmp/i.exe harness.nsi
 ;   makensis -WX -INPUTCHARSET UTF8 -DOUT_FILE=/tmp/u.exe -DBUILD_UNINSTALLER harness.nsi
-; Stand-ins below replace what electron-builder's template provides.
+; Stand-ins below replace what electron-builder's template provides (docs/installers.md
+; lists them). tests/installers/nsis-wine.integration.test.ts runs both builds under Wine;
+; -DCA_CHECK_LOG=C:\file makes the busy-program check log instead of asking (tests only).
 Unicode true
 !ifndef OUT_FILE
   !define OUT_FILE "harness.exe"

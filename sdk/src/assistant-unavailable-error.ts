@@ -1,12 +1,14 @@
 import { AssistantError } from './assistant-error.js';
 import { CLIENT_REASONS } from './client-reasons.js';
 
-export type UnavailableReason = 'NOT_RUNNING' | 'BLOCKED_BY_BROWSER';
+export type UnavailableReason = 'NOT_RUNNING' | 'BLOCKED_BY_BROWSER' | 'INSECURE_CONTEXT';
 
 /**
  * Nothing answered on the assistant's port: it is not running
- * (`NOT_RUNNING`), or the browser's Local Network Access permission blocks
- * the page (`BLOCKED_BY_BROWSER`).
+ * (`NOT_RUNNING`), the browser's Local Network Access permission blocks
+ * the page (`BLOCKED_BY_BROWSER`), or the page is not a secure context
+ * (`INSECURE_CONTEXT`: an http page on a non-loopback address, which
+ * Chromium refuses without asking, whatever the policy says).
  */
 export class AssistantUnavailableError extends AssistantError {
   override name = 'AssistantUnavailableError';

@@ -3,7 +3,7 @@
  * reasons arrive with their own Chinese message and remedy; these need text
  * here because the SDK imports no runtime code from the agent.
  */
-export type ClientReason = 'NOT_RUNNING' | 'BLOCKED_BY_BROWSER' | 'CONNECTION_LOST' | 'TIMEOUT';
+export type ClientReason = 'NOT_RUNNING' | 'BLOCKED_BY_BROWSER' | 'INSECURE_CONTEXT' | 'CONNECTION_LOST' | 'TIMEOUT';
 
 export interface ClientReasonInfo {
   /** Error code; TIMEOUT shares the agent's code, the others are SDK-only. */
@@ -30,6 +30,14 @@ export const CLIENT_REASONS: { readonly [R in ClientReason]: ClientReasonInfo } 
     en: 'The browser blocked this site from reaching the assistant',
     remedyEn:
       'Click the lock icon left of the address bar, open Site settings, allow “Local network access”, then reload; or ask IT to reinstall the assistant to set the browser policy.',
+  },
+  INSECURE_CONTEXT: {
+    code: -32093,
+    zh: '本页面未通过 https 打开，浏览器不允许它连接本机的互认助手',
+    remedyZh:
+      '请商城网站的技术人员改用 https 提供本页面（浏览器只允许 https 网页访问本机上的互认助手）；如地址栏以“http://”开头，可先改为“https://”重新打开页面。',
+    en: 'This page is not served over https, so the browser does not let it reach the assistant',
+    remedyEn: 'The mall must serve this page over https (browsers let only secure pages reach local services); try opening the https:// address.',
   },
   CONNECTION_LOST: {
     code: -32092,

@@ -1,7 +1,7 @@
 import { isAssistantError } from './assistant-error.js';
 import { AssistantUnavailableError } from './assistant-unavailable-error.js';
 import { AssistantClient } from './client.js';
-import { openSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
+import { CONNECT_TIMEOUT, openSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
 export interface ConnectOptions {
   /** Default `ws://127.0.0.1:21518/`. Only loopback hosts are accepted. */
@@ -62,6 +62,25 @@ export async function localNetworkPermission(): Promise<PermissionStateLike | un
   return state;
 }
 
+/**
+ * A page that is not a secure context (http on a non-loopback address; loopback pages are always secure).
+ * Chromium refuses its local network requests without a prompt, policy or not (measured with Chromium 156).
+ */
+function isInsecurePage(): boolean {
+  return (globalThis as { isSecureContext?: boolean }).isSecureContext === false;
+}
+
+/** The page itself is on a loopback host (Local Network Access does not apply to it). */
+function isLoopbackPage(): boolean {
+  const host = (globalThis as { location?: { hostname?: string } }).location?.hostname;
+  return host !== undefined && LOOPBACK_HOSTS.has(host);
+}
+
+/** Why the browser blocked the page: an insecure page cannot be allowed at all; a secure one by the user or policy. */
+function blockedReason(): 'INSECURE_CONTEXT' | 'BLOCKED_BY_BROWSER' {
+  return isInsecurePage() ? 'INSECURE_CONTEXT' : 'BLOCKED_BY_BROWSER';
+}
+
 function defaultLaunch(url: string): void {
   const doc = (globalThis as { document?: Document }).document;
   if (!doc?.body) return;
@@ -89,9 +108,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Connects to the assistant and says hello. Rejects with
- * `AssistantUnavailableError` (`NOT_RUNNING` or `BLOCKED_BY_BROWSER`) when
- * nothing answers, or with the `AssistantError` of a failed hello; throws
- * TypeError for a non-loopback url.
+ * `AssistantUnavailableError` when nothing answers: `INSECURE_CONTEXT` for an
+ * http page on a public or private address; `BLOCKED_BY_BROWSER` when the Local
+ * Network Access permission is denied after a failed attempt (Chromium turns an
+ * unanswered or dismissed prompt into `denied`), or an attempt timed out while
+ * its prompt was still open; else `NOT_RUNNING` (after retries and the launch).
+ * The failure itself looks the same in all cases (an error event within
+ * milliseconds, no upgrade reaching the port), so the permission state decides.
+ * Rejects with the `AssistantError` of a failed hello; throws TypeError for a
+ * non-loopback url.
  */
 export async function connect(options: ConnectOptions = {}): Promise<AssistantClient> {
   const url = options.url ?? DEFAULT_URL;
@@ -103,18 +128,24 @@ export async function connect(options: ConnectOptions = {}): Promise<AssistantCl
   const backoffMs = options.backoffMs ?? 500;
 
   const permission = await localNetworkPermission();
-  if (permission === 'denied') throw new AssistantUnavailableError('BLOCKED_BY_BROWSER');
+  if (permission === 'denied') throw new AssistantUnavailableError(blockedReason());
 
   let socket: WebSocketLike | undefined;
   let launchDeadline = 0;
   for (let attempt = 0; ; attempt++) {
     const attemptTimeout = attempt === 0 && permission === 'prompt' ? Math.max(timeoutMs, PERMISSION_PROMPT_WAIT_MS) : timeoutMs;
+    let timedOut = false;
     try {
       socket = await openSocket(Impl, url, attemptTimeout);
       break;
-    } catch {
-      // Nothing answered; decide below whether to try again.
+    } catch (error) {
+      timedOut = error instanceof Error && error.message === CONNECT_TIMEOUT;
     }
+    // A browser block is final for this page: no retries, no launching an assistant that may well be running.
+    const after = await localNetworkPermission();
+    // A prompt still open after a timed-out attempt means the user has not answered it (a loopback page is never asked).
+    if (after === 'denied' || (timedOut && after === 'prompt' && !isLoopbackPage())) throw new AssistantUnavailableError(blockedReason());
+    if (isInsecurePage()) throw new AssistantUnavailableError('INSECURE_CONTEXT');
     if (options.launch && launchDeadline === 0) {
       launchDeadline = Date.now() + (options.launchWaitMs ?? 15_000);
       (typeof options.launch === 'function' ? options.launch : defaultLaunch)(options.launchUrl ?? 'ca-assistant://start');
@@ -122,10 +153,7 @@ export async function connect(options: ConnectOptions = {}): Promise<AssistantCl
     if (attempt >= retries && Date.now() >= launchDeadline) break;
     await sleep(Math.min(backoffMs * 2 ** attempt, MAX_BACKOFF_MS));
   }
-  if (!socket) {
-    const blocked = (await localNetworkPermission()) === 'denied';
-    throw new AssistantUnavailableError(blocked ? 'BLOCKED_BY_BROWSER' : 'NOT_RUNNING');
-  }
+  if (!socket) throw new AssistantUnavailableError('NOT_RUNNING');
 
   const client = new AssistantClient(socket, {
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,

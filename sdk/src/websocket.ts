@@ -16,6 +16,8 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export const WS_OPEN = 1;
+/** The message of openSocket's rejection when the attempt timed out (no error event). */
+export const CONNECT_TIMEOUT = 'connect timeout';
 
 /** Opens a socket, resolving once open; rejects on error, close or after `timeoutMs`. */
 export function openSocket(Impl: WebSocketConstructor, url: string, timeoutMs: number): Promise<WebSocketLike> {
@@ -37,7 +39,7 @@ export function openSocket(Impl: WebSocketConstructor, url: string, timeoutMs: n
         resolve(socket);
       }
     };
-    const timer = setTimeout(() => done(new Error('connect timeout')), timeoutMs);
+    const timer = setTimeout(() => done(new Error(CONNECT_TIMEOUT)), timeoutMs);
     socket.onopen = () => done();
     socket.onerror = () => done(new Error('connect error'));
     socket.onclose = () => done(new Error('closed before open'));

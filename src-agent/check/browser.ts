@@ -1,69 +1,49 @@
-import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { CheckContext, CheckGroup } from './types.js';
+import { defaultPolicyReader, grantingPolicies, type BrowserLnaPolicy } from './browser-policy.js';
+import type { CheckContext, CheckGroup, Outcome } from './types.js';
 import { shortTime } from './types.js';
-
-const exec = promisify(execFile);
-/** The Chrome/Edge machine policy that lets a public page open ws://127.0.0.1 (Chrome 147+). */
-export const LNA_POLICY = 'LocalNetworkAccessAllowedForUrls';
-
-const LINUX_POLICY_DIRS = ['/etc/opt/chrome/policies/managed', '/etc/chromium/policies/managed', '/etc/opt/edge/policies/managed'];
-const WINDOWS_POLICY_KEYS = ['HKLM\\SOFTWARE\\Policies\\Google\\Chrome', 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Edge'];
-
-/** URL patterns granted Local Network Access by machine policy; null when this OS is not inspected. */
-export async function lnaPolicyUrls(): Promise<string[] | null> {
-  const out: string[] = [];
-  if (process.platform === 'linux') {
-    for (const dir of LINUX_POLICY_DIRS) {
-      const files = await readdir(dir).catch(() => []);
-      for (const f of files.filter((n) => n.endsWith('.json'))) {
-        try {
-          const policy = JSON.parse(await readFile(join(dir, f), 'utf8')) as Record<string, unknown>;
-          const urls = policy[LNA_POLICY];
-          if (Array.isArray(urls)) out.push(...urls.map(String));
-        } catch {
-          // a broken policy file is Chrome's problem to report
-        }
-      }
-    }
-    return out;
-  }
-  if (process.platform === 'win32') {
-    for (const key of WINDOWS_POLICY_KEYS) {
-      const r = await exec('reg', ['query', `${key}\\${LNA_POLICY}`], { timeout: 3000, windowsHide: true }).catch(() => null);
-      for (const line of r?.stdout.split('\n') ?? []) {
-        const m = /REG_SZ\s+(\S+)/.exec(line);
-        if (m?.[1]) out.push(m[1]);
-      }
-    }
-    return out;
-  }
-  return null;
-}
 
 const GUIDE_ZH = '如商城页面提示“无法连接互认助手”，请在 Chrome/Edge 地址栏左侧的站点信息中将“本地网络访问”设为“允许”，然后刷新页面；也可重新安装互认助手（安装程序会为商城网址自动授权）。';
 const GUIDE_EN = 'If the mall page cannot reach the assistant, allow "Local network access" for the site in Chrome/Edge site settings and reload, or reinstall the assistant (it grants the mall origins by policy).';
 
+const TITLE = { titleZh: '浏览器本地网络访问', titleEn: 'Browser local network access' };
+const REINSTALL_ZH: Partial<Record<NodeJS.Platform, string>> = {
+  win32: '或请单位 IT 人员以管理员身份重新安装互认助手（安装程序会为商城网址写入 Chrome/Edge 策略）',
+  linux: '或请管理员用 sudo 重新安装互认助手的 deb 安装包（安装时会为商城网址写入浏览器策略）',
+};
+
+/** One result per installed browser: which configured mall origins its machine policy lets reach 127.0.0.1. */
+function browserOutcome(browser: BrowserLnaPolicy, origins: string[]): Outcome {
+  const id = `browser.lna.${browser.id}`;
+  const perOrigin = origins.map((origin) => ({ origin, policies: grantingPolicies(browser, origin) }));
+  const missing = perOrigin.filter((o) => o.policies.length === 0).map((o) => o.origin);
+  const data = { browser: browser.id, origins: perOrigin.map((o) => ({ origin: o.origin, allowed: o.policies.length > 0, policies: o.policies })) };
+  if (missing.length === 0) {
+    return { id, ...TITLE, status: 'ok', data,
+      detailZh: `${browser.nameZh} 已通过管理员策略允许商城网址访问互认助手：${origins.join('、')}`,
+      detailEn: `${browser.nameZh}: machine policy grants local network access to ${origins.join(', ')}` };
+  }
+  const remedyZh = `请在 ${browser.nameZh} 中打开商城页面，点击地址栏左侧的站点信息图标，将“本地网络访问”设为“允许”后刷新页面；${REINSTALL_ZH[process.platform] ?? '或请管理员为商城网址设置浏览器策略'}。`;
+  return {
+    id, ...TITLE, status: 'warn', data,
+    detailZh: `${browser.nameZh} 未通过策略允许以下商城网址访问本机：${missing.join('、')}（新版浏览器会拦截或弹出“本地网络访问”询问）`,
+    detailEn: `${browser.nameZh}: no LocalNetworkAccessAllowedForUrls/LoopbackNetworkAllowedForUrls policy for ${missing.join(', ')}`,
+    remedyZh, remedyEn: `Allow "Local network access" for the mall in ${browser.nameZh}'s site settings and reload, or reinstall the assistant as administrator (it writes the browser policy).`,
+  };
+}
+
 async function run(ctx: CheckContext): Promise<void> {
   const origins = ctx.core.config.trustedOrigins;
+  const reader = ctx.options.browserPolicies === undefined ? defaultPolicyReader() : ctx.options.browserPolicies;
   if (origins.length === 0) {
-    ctx.emit({ id: 'browser.lna', titleZh: '浏览器本地网络访问', titleEn: 'Browser local network access', status: 'skipped', detailZh: `互认助手未配置商城网址，无法检查浏览器授权。${GUIDE_ZH}`, detailEn: `No mall origin configured. ${GUIDE_EN}` });
+    ctx.emit({ id: 'browser.lna', ...TITLE, status: 'skipped', detailZh: `互认助手未配置商城网址，无法检查浏览器授权。${GUIDE_ZH}`, detailEn: `No mall origin configured. ${GUIDE_EN}` });
+  } else if (!reader) {
+    ctx.emit({ id: 'browser.lna', ...TITLE, status: 'skipped', detailZh: `本系统无法读取浏览器策略。${GUIDE_ZH}`, detailEn: `Browser policies are not inspected on this OS. ${GUIDE_EN}` });
   } else {
-    const urls = await lnaPolicyUrls();
-    const missing = urls === null ? origins : origins.filter((o) => !urls.some((u) => u === o || u.replace(/\/$/, '') === o));
-    ctx.emit(
-      urls === null
-        ? { id: 'browser.lna', titleZh: '浏览器本地网络访问', titleEn: 'Browser local network access', status: 'skipped', detailZh: `本系统无法读取浏览器策略。${GUIDE_ZH}`, detailEn: `Browser policies are not inspected on this OS. ${GUIDE_EN}` }
-        : missing.length === 0
-          ? { id: 'browser.lna', titleZh: '浏览器本地网络访问', titleEn: 'Browser local network access', status: 'ok', detailZh: `Chrome/Edge 已通过策略允许商城网址访问互认助手：${origins.join('、')}`, detailEn: 'Chrome/Edge policy grants local network access to the mall origins' }
-          : {
-              id: 'browser.lna', titleZh: '浏览器本地网络访问', titleEn: 'Browser local network access', status: 'warn',
-              detailZh: `浏览器策略未授权以下商城网址访问本机：${missing.join('、')}（新版 Chrome/Edge 会拦截）`, detailEn: `No ${LNA_POLICY} policy for: ${missing.join(', ')}`,
-              remedyZh: GUIDE_ZH, remedyEn: GUIDE_EN, data: { missing },
-            },
-    );
+    const installed = (await reader.read()).filter((b) => b.installed);
+    if (installed.length === 0) {
+      ctx.emit({ id: 'browser.lna', ...TITLE, status: 'skipped', detailZh: '未发现 Chrome、Edge 或 Chromium 浏览器，无法检查本地网络访问授权', detailEn: 'No Chrome, Edge or Chromium found' });
+    }
+    for (const browser of installed) ctx.emit(browserOutcome(browser, origins));
   }
   const seenFn = ctx.options.browserSeen;
   if (!seenFn) {

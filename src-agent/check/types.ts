@@ -1,5 +1,6 @@
 /** Shapes shared by the 环境检测 check groups and their runner. */
 import type { CheckCategory, CheckResult, CheckStatus } from '../protocol/types.js';
+import type { BrowserPolicyReader } from './browser-policy.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { SigningUseCase } from '../service/signing/index.js';
@@ -36,6 +37,8 @@ export interface RunChecksOptions {
    * tests). Absent: the run makes one over `core` with no dialogs.
    */
   signing?: SigningUseCase;
+  /** Reads the browsers' Local Network Access policies (default: this OS's; null: not inspected). */
+  browserPolicies?: BrowserPolicyReader | null;
 }
 
 /**
