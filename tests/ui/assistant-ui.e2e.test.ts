@@ -147,9 +147,12 @@ describe('PIN dialog for a trusted mall page', () => {
     const tick = pinDialog().locator('#pin-reuse');
     expect(await tick.isChecked()).toBe(false);
     expect(await pinDialog().innerText()).toContain('本次会话 10 分钟内不再询问');
+    const input = pinDialog().locator('#pin-input:not([disabled])');
+    await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
+    await input.fill(token('supplier').userPin);
     await tick.check();
     await shot('pin-dialog-reuse');
-    await typePin(token('supplier').userPin);
+    await input.press('Enter');
     expect((await again).reason).toBeUndefined();
     const asked = h.headless.ui.pending().length;
     const silent = await fromPage(mall, { ...signer, doc: '采购合同-2026-003.pdf' });

@@ -8,9 +8,10 @@
  * - by a trusted origin listed in `pinReuseOrigins` (silent batches), for its minutes.
  *
  * Never across origins: PKCS#11 login is per token, so a new origin proves it
- * has the user's PIN by logging the token in itself (after a C_Logout). A
- * login nobody may reuse is logged out right after its signature. Grants end
- * when they expire, on logout and on removal.
+ * has the user's PIN by logging the token in itself (after a C_Logout); the
+ * grants other origins hold stay theirs. A login nobody may reuse is logged
+ * out right after its signature. Grants end when they expire, on logout and on
+ * removal.
  */
 import { DIALOG_TIMEOUT_MS } from '../../limits.js';
 import { AssistantError } from '../../protocol/errors.js';
@@ -94,7 +95,7 @@ export class LoginPolicy {
         return await op();
       } finally {
         // Nobody may reuse this login: it ends with its signature.
-        if (!this.#live(tokenId, use.origin)) await this.#logoutQuietly(tokenId);
+        if (!this.#anyLive(tokenId)) await this.#logoutQuietly(tokenId);
       }
     });
   }
@@ -136,6 +137,10 @@ export class LoginPolicy {
     return until !== undefined && this.#now() < until;
   }
 
+  #anyLive(tokenId: string): boolean {
+    return [...(this.#grants.get(tokenId)?.keys() ?? [])].some((origin) => this.#live(tokenId, origin));
+  }
+
   /** Minutes a fresh login for `use` may be reused: the configured batch origin's, or the tick's when ticked. */
   #reuseMinutes(use: KeyUse, answer: PinAnswer): number {
     const configured = use.trusted && use.origin !== null ? this.options.pinReuseOrigins?.[use.origin] : undefined;
@@ -156,16 +161,18 @@ export class LoginPolicy {
       const answer = await this.#ask(use, entry, token, attempt, lastError);
       if (answer.kind === 'cancel') throw new AssistantError('USER_CANCELLED', 'PIN dialog cancelled');
       const pin = answer.kind === 'pin' ? answer.pin : Buffer.alloc(0);
+      // Other origins' grants are their users' choices and outlive this re-login (the same PIN logs in again).
+      const kept = new Map(this.#grants.get(token.id) ?? []);
       try {
         // Someone else's (or an expired) login is active: this origin proves the PIN itself.
-        if (this.#token(token.id).loggedIn) {
-          this.#grants.delete(token.id);
-          await tokens.logout(token.id);
-        }
+        if (this.#token(token.id).loggedIn) await tokens.logout(token.id);
         await tokens.login(token.id, pin);
-        this.#grants.delete(token.id);
+        const grants = this.#grantsOf(token.id);
+        grants.clear();
+        for (const [origin, until] of kept) if (origin !== use.origin && this.#now() < until) grants.set(origin, until);
         const minutes = this.#reuseMinutes(use, answer);
-        if (minutes > 0) this.#grantsOf(token.id).set(use.origin, this.#now() + minutes * MINUTE_MS);
+        if (minutes > 0) grants.set(use.origin, this.#now() + minutes * MINUTE_MS);
+        if (grants.size === 0) this.#grants.delete(token.id);
         log.info('logged in', { tokenId: token.id, origin: use.origin, reuseMinutes: minutes });
         return;
       } catch (error) {
@@ -235,11 +242,10 @@ export class LoginPolicy {
   /** Logs out tokens whose every grant has expired. */
   async #expire(): Promise<void> {
     for (const [tokenId, grants] of [...this.#grants]) {
-      if ([...grants.keys()].some((origin) => this.#live(tokenId, origin))) continue;
+      if (this.#anyLive(tokenId) || grants.size === 0) continue;
       if (this.#queues.has(tokenId)) continue;
       await this.#serialize(tokenId, async () => {
-        const current = this.#grants.get(tokenId);
-        if (current && [...current.keys()].some((origin) => this.#live(tokenId, origin))) return;
+        if (this.#anyLive(tokenId)) return;
         await this.#logoutQuietly(tokenId);
         log.info('reuse ended; logged out', { tokenId });
       }).catch((error: unknown) => log.warn('logout after reuse failed', { tokenId, error: String(error) }));

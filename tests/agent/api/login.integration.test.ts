@@ -104,6 +104,12 @@ describe('login policy', () => {
       h.ui.answerPins(pinOf('supplier'));
       expect((await sign(other, certId)).result).toBeDefined();
       expect(h.ui.pinRequests.length).toBe(start + 2);
+      // B's own login did not take A's choice away, nor give B one.
+      expect((await sign(mall, certId)).result).toBeDefined();
+      expect(h.ui.pinRequests.length).toBe(start + 2);
+      h.ui.answerPins('cancel');
+      expect(reasonOf(await sign(other, certId))).toBe('USER_CANCELLED');
+      expect(h.ui.pinRequests.length).toBe(start + 3);
     } finally {
       other.close();
     }

@@ -120,7 +120,7 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
   describe('sign.hash (sha256) on the RSA container', () => {
     let cms = Buffer.alloc(0);
     it('signs after the right PIN (the counter resets) with sha256WithRSAEncryption', async () => {
-      ui.answerPins(rsa.userPin);
+      ui.answerPins({ pin: rsa.userPin, reuse: true }); // ticked: later tests use this login
       const reply = await signHash(ids.rsaSign);
       expect(reply.error).toBeUndefined();
       expect(reply.result).toMatchObject({ format: 'cms', signatureAlgorithm: 'sha256WithRSAEncryption', certificate: rsa.signCertDer.toString('base64') });
@@ -181,7 +181,7 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
 
   describe('the SM2 device alongside', () => {
     it('still signs an SM3 CMS over the API, which verifyCms and openssl (signed attributes) accept', async () => {
-      ui.answerPins(sm2.userPin);
+      ui.answerPins({ pin: sm2.userPin, reuse: true });
       const sm3 = createHash('sm3').update(content).digest();
       const reply = await signHash(ids.sm2Sign, { hash: sm3.toString('base64'), hashAlgorithm: 'sm3' });
       expect(reply.result?.signatureAlgorithm).toBe('SM2-with-SM3');

@@ -84,7 +84,7 @@ describe('TokenHost after a timeout', () => {
     const host = new TokenHost('/fake/module.so');
     const exits: string[] = [];
     host.on('exit', (why) => exits.push(why));
-    const call = host.call({ op: 'sign' });
+    const call = host.call({ op: 'hang' });
     await vi.waitFor(() => expect(FakeChild.all[0]?.sent).toHaveLength(1));
     FakeChild.all[0]!.die(null, 'SIGSEGV');
     await expect(call).rejects.toMatchObject({ reason: 'MODULE_CRASHED' });
