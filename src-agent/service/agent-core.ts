@@ -4,6 +4,7 @@ import { loadVendorTable, resolveModules, type Vendor } from '../tokens/registry
 import { TokenManager } from '../tokens/token-manager.js';
 import { setLogFile } from '../util/log.js';
 import { CertificateService } from './cert-service.js';
+import { MobileSigning } from './mobile-signing.js';
 import { SigningService } from './signing-service.js';
 import { loadTrustStore, type TrustStore } from './trust-store.js';
 
@@ -15,6 +16,8 @@ export interface AgentCore {
   trust: TrustStore;
   certs: CertificateService;
   signing: SigningService;
+  /** 移动签, when `mobileSigning` is configured. */
+  mobile?: MobileSigning;
   stop(): Promise<void>;
 }
 
@@ -54,5 +57,6 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const tokens = await starting;
   const certs = new CertificateService(tokens, trust, config);
   const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
-  return { config, vendors, tokens, trust, certs, signing, stop: () => tokens.stop() };
+  const mobile = config.mobileSigning ? new MobileSigning(config.mobileSigning) : undefined;
+  return { config, vendors, tokens, trust, certs, signing, ...(mobile ? { mobile } : {}), stop: () => tokens.stop() };
 }
