@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { openMobileCa } from './mobile-ca.js';
-import { MobileError, Sessions } from './sessions.js';
+import { MobileError, Sessions, type SessionsOptions } from './sessions.js';
 import { Store, type AccountSeed } from './store.js';
 
 /** Largest request body, bytes (default 64 KiB: a CMS and a few fields). */
@@ -40,6 +40,8 @@ export interface RunningMobileSign {
   /** The mobile CA's root certificate file (PEM), for the assistant and the 监管系统. */
   caFile: string;
   store: Store;
+  /** Test only: changes the session lifetime or makes the service hand phones another hash, from now on. */
+  tune(options: { ttlMs?: number; tamperHash?: ((hash: Buffer) => Buffer) | undefined }): void;
   close(): Promise<void>;
 }
 
@@ -79,7 +81,8 @@ export async function startMobileSign(opts: MobileSignOptions): Promise<RunningM
   const ca = await openMobileCa(opts.dataDir);
   const store = new Store(join(opts.dataDir, 'mobile-sign.sqlite'));
   store.seed(opts.accounts ?? []);
-  const sessions = new Sessions({ store, ca, ...(opts.ttlMs ? { ttlMs: opts.ttlMs } : {}), ...(opts.tamperHash ? { tamperHash: opts.tamperHash } : {}) });
+  const behaviour: SessionsOptions = { store, ca, ...(opts.ttlMs ? { ttlMs: opts.ttlMs } : {}), ...(opts.tamperHash ? { tamperHash: opts.tamperHash } : {}) };
+  const sessions = new Sessions(behaviour);
   const statics: Record<string, [string | Buffer, string]> = {
     '/': [readFileSync(join(PHONE, 'index.html')), 'text/html; charset=utf-8'],
     '/style.css': [readFileSync(join(PHONE, 'style.css')), 'text/css; charset=utf-8'],
@@ -120,6 +123,10 @@ export async function startMobileSign(opts: MobileSignOptions): Promise<RunningM
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     caFile: ca.file,
     store,
+    tune: (options) => {
+      if ('ttlMs' in options) behaviour.ttlMs = options.ttlMs;
+      if ('tamperHash' in options) behaviour.tamperHash = options.tamperHash;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
