@@ -37,8 +37,9 @@ function drawnSeal(text, round) {
     g.lineWidth = 8;
     g.strokeRect(8, 8, 184, 184);
     g.font = 'bold 64px "Noto Serif CJK SC", "Noto Sans CJK SC", serif';
+    // Left to right, top to bottom; a two-character name on one line.
     const chars = [...text].slice(0, 4);
-    chars.forEach((ch, i) => g.fillText(ch, i % 2 ? 60 : 140, i < 2 ? 62 : 138));
+    chars.forEach((ch, i) => g.fillText(ch, i % 2 ? 140 : 60, chars.length <= 2 ? 100 : i < 2 ? 62 : 138));
   }
   return canvas.toDataURL('image/png').split(',')[1];
 }
