@@ -81,7 +81,7 @@ export async function startMobileStack(fx: FixtureManifest, options: { mobileUrl
 /** Waits for the assistant's QR dialog to show a QR and reads it back from the image (as a camera would). */
 export async function readDialogQr(assistant: Page, previous?: string): Promise<string> {
   for (;;) {
-    const src = await assistant.locator('dialog.mobile[open] .qr img').getAttribute('src');
+    const src = await assistant.locator('dialog.mobile[open] .qr:not(.stale) img').getAttribute('src');
     const text = src ? decodeQrPng(Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64')) : null;
     if (text && text !== previous) return text;
     await assistant.waitForTimeout(100);
