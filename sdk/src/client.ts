@@ -14,7 +14,7 @@ import type {
   MethodParams,
   MethodResult,
   RequestProgressEvent,
-  RequestState,
+  RequestProgressState,
   SealKind,
   SealResult,
   SignatureFormat,
@@ -74,7 +74,7 @@ export interface SignMobileInput {
   sealKind: SealKind;
   document?: DocumentClaim;
   /** What the request waits for now: `waiting-mobile-scan`, `waiting-mobile-confirm`, `mobile-qr-expired`. */
-  onProgress?: (state: RequestState) => void;
+  onProgress?: (state: RequestProgressState) => void;
 }
 
 export interface VerifyCmsInput {
@@ -89,7 +89,7 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
   /** Restarts the timeout (a progress event: the assistant waits for the user). */
   rearm(): void;
-  onProgress?: (state: RequestState) => void;
+  onProgress?: (state: RequestProgressState) => void;
 }
 
 /** Builds the SDK error for a reason the SDK raises itself. */
@@ -152,7 +152,7 @@ export class AssistantClient {
   }
 
   /** Sends one request and resolves with its result. */
-  call<M extends MethodName>(method: M, params: MethodParams<M>, options: { onProgress?: (state: RequestState) => void } = {}): Promise<MethodResult<M>> {
+  call<M extends MethodName>(method: M, params: MethodParams<M>, options: { onProgress?: (state: RequestProgressState) => void } = {}): Promise<MethodResult<M>> {
     if (this.#closed || this.#socket.readyState !== WS_OPEN) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.#nextId++;
     const mayWait = INTERACTIVE_METHODS.includes(method) || (method !== 'system.hello' && this.info?.trusted !== true);

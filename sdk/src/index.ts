@@ -36,7 +36,7 @@ export type {
   Problem,
   Reason,
   RequestProgressEvent,
-  RequestState,
+  RequestProgressState,
   SealKind,
   SealResult,
   SignatureFormat,

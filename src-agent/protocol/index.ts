@@ -82,7 +82,7 @@ export type {
   SignMobileResult,
   SealKind,
   RequestProgressEvent,
-  RequestState,
+  RequestProgressState,
   TokensChangedEvent,
   TokensListResult,
   TokenSummary,

@@ -299,12 +299,12 @@ export interface CheckProgressEvent {
  * `waiting-mobile-confirm`: a phone scanned it, the user confirms there;
  * `mobile-qr-expired`: the QR expired, the user may refresh it in the assistant.
  */
-export type RequestState = 'waiting-pin' | 'waiting-consent' | 'waiting-mobile-scan' | 'waiting-mobile-confirm' | 'mobile-qr-expired';
+export type RequestProgressState = 'waiting-pin' | 'waiting-consent' | 'waiting-mobile-scan' | 'waiting-mobile-confirm' | 'mobile-qr-expired';
 /** Sent to the page while one of its requests waits for the user. */
 export interface RequestProgressEvent {
   /** The JSON-RPC id of the request. */
   id: JsonRpcId;
-  state: RequestState;
+  state: RequestProgressState;
 }
 /** Every notification the assistant sends. */
 export interface EventMap {

@@ -9,7 +9,7 @@ import { MOBILE_POLL_INTERVAL_MS, MOBILE_REFRESH_WAIT_MS } from '../limits.js';
 import { describeImage } from '../pki/index.js';
 import { AssistantError } from '../protocol/errors.js';
 import { REASONS } from '../protocol/reasons.js';
-import type { RequestState, SealKind } from '../protocol/types.js';
+import type { RequestProgressState, SealKind } from '../protocol/types.js';
 import type { MobileSignDialog, UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
 import { MobileServiceClient, type SessionStatus } from './mobile-client.js';
@@ -31,7 +31,7 @@ export interface MobileSignInput {
   /** Aborted when the page goes away. */
   signal: AbortSignal;
   /** What the request waits for now, for the page (`request.progress`). */
-  progress(state: RequestState): void;
+  progress(state: RequestProgressState): void;
 }
 
 export interface MobileSignOutput {
