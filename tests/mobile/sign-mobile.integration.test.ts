@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startMobileSign, type RunningMobileSign } from '../../examples/mobile-sign/server.js';
 import { MobileServiceClient } from '../../src-agent/service/mobile-client.js';
 import { MobileSigning } from '../../src-agent/service/mobile-signing.js';
@@ -86,11 +86,14 @@ describe('sign.mobile', () => {
 
   it('after the QR expires, 刷新二维码 shows a new one that the phone signs', async () => {
     service.tune({ ttlMs: 1200 });
+    onTestFinished(() => service.tune({ ttlMs: 120_000 }));
     const page = await Client.open(h.server.port, MALL);
     const opened = h.ui.nextMobileDialog();
     const reply = page.call('sign.mobile', params({ sealKind: 'personal' }));
     const dialog = await opened;
     await until(() => dialog.states.some((s) => s.kind === 'expired'));
+    // The event crosses the WebSocket after the dialog changed.
+    await until(() => page.events.some((e) => (e.params as { state?: string }).state === 'mobile-qr-expired'));
     expect(page.events.filter((e) => e.method === 'request.progress').map((e) => (e.params as { state: string }).state)).toEqual(['waiting-mobile-scan', 'mobile-qr-expired']);
     await expect(phone.scan(dialog.qrs[0]!.text)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
     service.tune({ ttlMs: 120_000 });
