@@ -13,12 +13,20 @@ import { ensureSkfSoft, makeSm2Fixtures } from '../tests/fixtures/sm2-fixtures.j
 import builtIn from '../src-agent/tokens/vendors.json' with { type: 'json' };
 import { startMall } from '../examples/mall/server.js';
 import { startTsa } from '../examples/tsa/server.js';
+import { startMobileSign } from '../examples/mobile-sign/server.js';
+import { renderSealPng } from '../tests/fixtures/seal-image.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.fixtures', 'demo');
 const port = Number(process.env.CA_ASSISTANT_PORT ?? 21518);
 const mallPort = Number(process.env.MALL_PORT ?? 8080);
 const tsaPort = Number(process.env.TSA_PORT ?? 8318);
+const mobilePort = Number(process.env.MOBILE_SIGN_PORT ?? 8090);
+
+/** The demo phone user of 公采易通 (移动签): the demo supplier's unit, with a 单位公章 and a 个人签章. */
+const DEMO_PHONE = {
+  account: '13800000001', enrolCode: 'GCYT-2468', name: '张三', org: '河南示例科技有限公司', uscc: '91410100MA44AB1C2X', idCard: '410105199003071234', pin: '135790',
+};
 
 /** The demo's 国密 key: what the assistant, the mall and the printout need. */
 interface DemoSm2Key { moduleSpec: string; skfDir: string; rootPem: string; device: string; org: string; userPin: string }
@@ -52,6 +60,17 @@ async function main(): Promise<void> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const gm = await demoSm2Key(join(dir, 'sm2'));
+  // 移动签: the 公采易通 stand-in and its mobile CA (kept under .fixtures/demo/mobile-sign across runs).
+  const mobile = await startMobileSign({
+    port: mobilePort, host: '127.0.0.1', dataDir: join(dir, 'mobile-sign'),
+    accounts: [{
+      ...DEMO_PHONE,
+      seals: {
+        organization: { mime: 'image/png', image: renderSealPng(DEMO_PHONE.org), widthMm: 42, heightMm: 42 },
+        personal: { mime: 'image/png', image: renderSealPng(DEMO_PHONE.name, { sizePx: 240, diameterMm: 20 }), widthMm: 20, heightMm: 20 },
+      },
+    }],
+  });
   const trustAnchors = [manifest.rootCa, ...(gm ? [gm.rootPem] : [])];
   // The demo tokens are served through pin-guard; SoftHSM itself must not be discovered a second time.
   const softhsm = builtIn.vendors.find((v) => v.id === 'softhsm');
@@ -67,6 +86,7 @@ async function main(): Promise<void> {
     intermediates: [manifest.intermediateCa],
     dataDir,
     timestamp: { url: tsa.url, trustAnchors: [tsa.pki.rootPem] },
+    mobileSigning: { serviceUrl: mobile.url, trustAnchors: [mobile.caFile] },
   };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -79,7 +99,8 @@ async function main(): Promise<void> {
   children.push(agent);
   const mall = await startMall({
     port: mallPort, dataDir: join(dir, 'mall'), assistantUrl: `ws://127.0.0.1:${port}/`,
-    trustAnchors, intermediates: [manifest.intermediateCa], tsaAnchors: [tsa.pki.rootPem],
+    // The mall and its 监管系统 also trust the mobile CA: contracts sealed by phone file like the others.
+    trustAnchors: [...trustAnchors, mobile.caFile], intermediates: [manifest.intermediateCa], tsaAnchors: [tsa.pki.rootPem],
   });
 
   console.log('\n互认助手演示 / CA assistant demo');
@@ -95,12 +116,17 @@ async function main(): Promise<void> {
     console.log(`    ${gm.device}  PIN ${gm.userPin}  ${gm.org}（签名证书 + 加密证书）`);
     console.log('    在商城切换到“赵六（国密供应商）”即可用国密证书签章 / switch to 赵六 in the mall to seal with SM2');
   }
+  console.log('  移动签（公采签）/ mobile signing:');
+  console.log(`    手机应用 phone app: ${mobile.url}/   （在手机浏览器或电脑浏览器的手机模式中打开；需摄像头）`);
+  console.log(`    演示手机用户: 账号 ${DEMO_PHONE.account}  激活码 ${DEMO_PHONE.enrolCode}  应用密码请设为 ${DEMO_PHONE.pin}`);
+  console.log(`      ${DEMO_PHONE.org}：单位公章 + 个人签章（${DEMO_PHONE.name}）；在商城以 张三 点击【公采签】，扫描互认助手弹出的二维码`);
   console.log('  按 Ctrl-C 退出 / Ctrl-C to stop\n');
 
   const stop = (): void => {
     for (const child of children) child.kill('SIGTERM');
     void mall.close();
     void tsa.close();
+    void mobile.close();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

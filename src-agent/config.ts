@@ -63,6 +63,35 @@ const timestampSchema = z.strictObject({
   trustAnchors: z.array(z.string().min(1).max(1000)).max(20).default([]),
 });
 
+/**
+ * The 移动签 service URL: https, or http on a loopback host (tests, the demo).
+ * The assistant reaches the service only there, never at a URL from a page.
+ */
+const serviceUrlSchema = z.string().max(300).transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `不是有效的网址：${value}` });
+    return z.NEVER;
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.username || url.password || url.search || url.hash || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
+    ctx.addIssue({ code: 'custom', message: `移动签服务地址须为 https://…（本机测试可用 http://127.0.0.1），且不含用户名、查询串：${value}` });
+    return z.NEVER;
+  }
+  return url.href.replace(/\/+$/, '');
+});
+
+const mobileSigningSchema = z.strictObject({
+  /** Base URL of the 公采易通 signing service; its API lives under `/api/v1/`. */
+  serviceUrl: serviceUrlSchema,
+  /** PEM or DER files of the mobile CA roots the phones' certificates must chain to. */
+  trustAnchors: z.array(z.string().min(1).max(1000)).min(1).max(20),
+  /** Seconds a QR stays valid before it must be refreshed (default 120, at most 600). */
+  sessionSeconds: z.number().int().min(10).max(600).default(120),
+});
+
 export const configSchema = z.strictObject({
   /** WebSocket API port on 127.0.0.1 (default 21518). */
   port: z.number().int().min(1).max(65535).default(21518),
@@ -99,6 +128,8 @@ export const configSchema = z.strictObject({
   sm2UserId: z.string().min(1).max(128).default('1234567812345678'),
   /** RFC 3161 time-stamps for signatures whose page asks for one (`sign.hash` `timestamp: true`). */
   timestamp: timestampSchema.default({ timeoutMs: TIMESTAMP_TIMEOUT_MS, trustAnchors: [] }),
+  /** 移动签（公采签）: the signing service and its CA; absent, sign.mobile answers MOBILE_NOT_CONFIGURED. */
+  mobileSigning: mobileSigningSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; configFile?: string };
@@ -151,6 +182,7 @@ export function parseConfig(text: string, source = '配置', baseDir = process.c
     vendorTable: c.vendorTable ? abs(c.vendorTable) : undefined,
     seals: c.seals.map((s) => ({ ...s, image: abs(s.image) })),
     timestamp: { ...c.timestamp, trustAnchors: c.timestamp.trustAnchors.map(abs) },
+    mobileSigning: c.mobileSigning ? { ...c.mobileSigning, trustAnchors: c.mobileSigning.trustAnchors.map(abs) } : undefined,
     dataDir: c.dataDir ? abs(c.dataDir) : defaultDataDir(),
   };
 }

@@ -63,3 +63,12 @@ export const MAX_TIMESTAMP_RESPONSE_BYTES = 64 * 1024;
 export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Largest config file read, bytes (default 256 KiB). */
 export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** 移动签: how often the assistant asks the signing service for a session's state, ms (default 500). */
+export const MOBILE_POLL_INTERVAL_MS = 500;
+/** 移动签: how long one request to the signing service may take, ms (default 5 s); slower is MOBILE_SERVICE_UNAVAILABLE. */
+export const MOBILE_REQUEST_TIMEOUT_MS = 5_000;
+/** 移动签: largest answer accepted from the signing service, bytes (default 4 MiB: a CMS and a seal image). */
+export const MAX_MOBILE_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** 移动签: how long an expired QR waits for 刷新二维码 before the request ends MOBILE_EXPIRED, ms (default 120 s). */
+export const MOBILE_REFRESH_WAIT_MS = 120_000;

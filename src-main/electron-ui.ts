@@ -1,11 +1,11 @@
 import type { HeadlessUi } from '../src-agent/ui/headless/index.js';
 import type { NoticeView } from '../src-agent/ui/bridge.js';
-import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from '../src-agent/ui/port.js';
+import type { ConsentAnswer, ConsentRequest, MobileSignDialog, MobileSignRequest, Notice, PinAnswer, PinRequest, UiPort } from '../src-agent/ui/port.js';
 
 /** What ElectronUi needs from the shell: bringing a dialog window up, a native notification. */
 export interface DialogHost {
   /** Shows the dialog window of that kind, in front and focused, even when the main window is hidden. */
-  showDialog(kind: 'pin' | 'consent'): void;
+  showDialog(kind: 'pin' | 'consent' | 'mobile'): void;
   /** A native notification (after each signature). */
   notify(view: NoticeView): void;
 }
@@ -39,6 +39,12 @@ export class ElectronUi implements UiPort {
 
   notify(notice: Notice): void {
     this.inner.notify(notice);
+  }
+
+  openMobileSign(request: MobileSignRequest, signal?: AbortSignal): MobileSignDialog {
+    const dialog = this.inner.openMobileSign(request, signal);
+    this.host.showDialog('mobile');
+    return dialog;
   }
 }
 

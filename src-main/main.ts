@@ -52,7 +52,8 @@ async function run(): Promise<void> {
   const inner = new HeadlessUi();
   const windows = new Windows(rendererDir, join(here, 'preload.cjs'), encodeBridgeArgument(Object.keys(BRIDGE_METHODS), BRIDGE_EVENTS));
   const ui = new ElectronUi(inner, {
-    showDialog: (kind) => windows.showDialog(kind),
+    // The 移动签 QR dialog shares the PIN dialog's window (both come from mountDialogs).
+    showDialog: (kind) => windows.showDialog(kind === 'mobile' ? 'pin' : kind),
     notify: (view) => {
       if (Notification.isSupported()) new Notification({ ...signedNotification(view), silent: true }).show();
     },
@@ -60,7 +61,7 @@ async function run(): Promise<void> {
   for (const event of BRIDGE_EVENTS) inner.on(event, (payload: unknown) => windows.broadcast(EVENT_CHANNEL, event, payload));
   inner.on('requestClosed', () => {
     const open = new Set(inner.pending().map((p) => p.kind));
-    if (!open.has('pin')) windows.hideDialog('pin');
+    if (!open.has('pin') && inner.pendingMobile().length === 0) windows.hideDialog('pin');
     if (!open.has('consent')) windows.hideDialog('consent');
   });
 

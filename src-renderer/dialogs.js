@@ -4,6 +4,7 @@
  * events. Used by the main window (headless UI) and by Electron's dialog window.
  */
 import { h, t } from './i18n.js';
+import { mountMobileDialog } from './mobile-dialog.js';
 
 /** How long a submitted PIN dialog waits for the agent's verdict before closing, ms. */
 const VERIFY_WAIT_MS = 6000;
@@ -12,6 +13,7 @@ const NOTICE_MS = 8000;
 
 /** @param {any} assistant `window.assistant` (AssistantBridge) */
 export function mountDialogs(assistant) {
+  mountMobileDialog(assistant);
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toasts);

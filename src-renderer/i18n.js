@@ -121,6 +121,21 @@ const STRINGS = {
   noticeSite: ['网站', 'Site'],
   noticeDoc: ['文件', 'Document'],
   errorPrefix: ['出错了：', 'Error: '],
+  mobileTitle: ['公采签（移动签）：此网站请求用手机签章', 'Mobile signing: this site asks you to seal with your phone'],
+  mobileSeal: ['印章', 'Seal'],
+  mobileSealOrg: ['单位公章', 'Company seal'],
+  mobileSealPersonal: ['个人签章', 'Personal seal'],
+  mobileFingerprint: ['摘要指纹', 'Fingerprint'],
+  mobileQrAlt: ['公采签二维码', 'Mobile signing QR code'],
+  mobileHow: ['请打开公采易通，点击首页【公采签】扫描二维码，并核对手机上的摘要指纹与此处一致。', 'Open 公采易通, tap 公采签 and scan; check that the phone shows the same fingerprint.'],
+  mobileCountdown: ['二维码 {s} 秒后过期。', 'The QR expires in {s} s.'],
+  mobileExpiredShort: ['二维码已过期。', 'The QR has expired.'],
+  mobileWaiting: ['等待扫码…', 'Waiting for the scan…'],
+  mobileScanned: ['已扫码：{name}，请在手机上确认', 'Scanned by {name}: confirm on the phone'],
+  mobileSigned: ['已签名', 'Signed'],
+  mobileRejected: ['已拒绝：已在手机上拒绝签章', 'Rejected on the phone'],
+  mobileExpired: ['已过期：请点击【刷新二维码】后重新扫描', 'Expired: click Refresh QR and scan again'],
+  mobileRefresh: ['刷新二维码', 'Refresh QR'],
 };
 
 /** @type {'zh-CN' | 'en'} */

@@ -74,7 +74,8 @@ export class Sealing {
     this.db.prepare('DELETE FROM bindings WHERE user_id = ?').run(user.id);
   }
 
-  private sealableBy(contractId: number, user: UserRow, position: SealPosition): void {
+  /** Throws unless `user` may seal or delete at `position` now (also used by 公采签, mobile-sealing.ts). */
+  sealableBy(contractId: number, user: UserRow, position: SealPosition): void {
     const c = this.contracts.get(contractId);
     if (partyOf(position) !== user.role) throw new MallError(403, `不能在${POSITION_LABEL[position]}位置盖章`);
     if (user.role === 'buyer' && c.state === 'pending_seal') throw new MallError(409, '供应商尚未完成签章，请待供应商盖章并发送后再盖章');

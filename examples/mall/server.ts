@@ -21,6 +21,7 @@ import { Contracts, MallError, PAYMENT_METHODS, type Filer } from './contracts.j
 import { DEMO_USERS, STATE_LABEL, openDb, type UserRow } from './db.js';
 import { POSITION_LABEL, type SealPosition } from './pdf/contract-pdf.js';
 import { startReceiver, type RunningReceiver } from './receiver/receiver.js';
+import { MobileSealing } from './mobile-sealing.js';
 import { Sealing } from './sealing.js';
 
 /** Largest request body, bytes (attachments arrive base64 in JSON). */
@@ -29,6 +30,7 @@ const PAGES = join(import.meta.dirname, 'pages');
 const STATIC: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/mobile-seal.js': ['mobile-seal.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
 };
 
@@ -124,6 +126,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   let origins: string[] = [];
   const tsaRoots = (opts.tsaAnchors ?? []).flatMap((f) => parseCertificates(readFileSync(f)));
   const sealing = new Sealing(db, contracts, trust, () => origins, tsaRoots);
+  const mobileSealing = new MobileSealing(db, contracts, trust, (id, user, position) => sealing.sealableBy(id, user, position));
   const users = new Map(DEMO_USERS.map((u) => [u.id, u]));
 
   const me = (req: IncomingMessage): UserRow => {
@@ -202,6 +205,15 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
     }],
     ['POST', /^\/api\/contracts\/(\d+)\/seals\/complete$/, async (req, _s, m, user) => {
       await sealing.complete(Number(m[1]), user, await readJson(req));
+      return detail(Number(m[1]), user);
+    }],
+    // 公采签 (移动签): the signer is known only from the phone's CMS (mobile-sealing.ts).
+    ['POST', /^\/api\/contracts\/(\d+)\/seals\/prepare-mobile$/, async (req, _s, m, user) => {
+      detail(Number(m[1]), user);
+      return mobileSealing.prepare(Number(m[1]), user, await readJson(req));
+    }],
+    ['POST', /^\/api\/contracts\/(\d+)\/seals\/complete-mobile$/, async (req, _s, m, user) => {
+      mobileSealing.complete(Number(m[1]), user, await readJson(req));
       return detail(Number(m[1]), user);
     }],
     ['DELETE', /^\/api\/contracts\/(\d+)\/seals\/(\d+)$/, async (_q, _s, m, user) => {

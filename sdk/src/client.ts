@@ -13,9 +13,13 @@ import type {
   MethodName,
   MethodParams,
   MethodResult,
+  RequestProgressEvent,
+  RequestProgressState,
+  SealKind,
   SealResult,
   SignatureFormat,
   SignHashResult,
+  SignMobileResult,
   TokenSummary,
   VerifyCmsResult,
 } from '../../src-agent/protocol/types.js';
@@ -26,7 +30,7 @@ import { Emitter } from './emitter.js';
 import { WS_OPEN, type WebSocketLike } from './websocket.js';
 
 /** Methods that may open an assistant dialog (PIN, 环境检测) even for a trusted site. */
-export const INTERACTIVE_METHODS: readonly MethodName[] = ['sign.hash', 'auth.challenge', 'check.run'];
+export const INTERACTIVE_METHODS: readonly MethodName[] = ['sign.hash', 'sign.mobile', 'auth.challenge', 'check.run'];
 
 export interface ClientTimeouts {
   /** Per-request timeout for calls that open no dialog, ms. */
@@ -45,6 +49,8 @@ export interface CloseInfo {
 export interface ClientEvents extends Record<string, unknown[]> {
   tokensChanged: [tokens: TokenSummary[]];
   checkProgress: [progress: CheckProgressEvent];
+  /** A request of this page waits for the user (PIN, consent, the 移动签 QR, the phone). */
+  requestProgress: [progress: RequestProgressEvent];
   close: [info: CloseInfo];
 }
 
@@ -66,6 +72,17 @@ export interface SignHashInput {
   timestamp?: boolean;
 }
 
+/** 移动签（公采签）: the phone signs; no certificate id (the key is on the phone). */
+export interface SignMobileInput {
+  hash: Uint8Array | string;
+  hashAlgorithm: 'sha256' | 'sha384' | 'sha512';
+  /** 单位公章 (`organization`) or 个人签章 (`personal`). */
+  sealKind: SealKind;
+  document?: DocumentClaim;
+  /** What the request waits for now: `waiting-mobile-scan`, `waiting-mobile-confirm`, `mobile-qr-expired`. */
+  onProgress?: (state: RequestProgressState) => void;
+}
+
 export interface VerifyCmsInput {
   signature: Uint8Array | string;
   hash: Uint8Array | string;
@@ -76,6 +93,9 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: AssistantError) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Restarts the timeout (a progress event: the assistant waits for the user). */
+  rearm(): void;
+  onProgress?: (state: RequestProgressState) => void;
 }
 
 /** Builds the SDK error for a reason the SDK raises itself. */
@@ -138,21 +158,31 @@ export class AssistantClient {
   }
 
   /** Sends one request and resolves with its result. */
-  call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+  call<M extends MethodName>(method: M, params: MethodParams<M>, options: { onProgress?: (state: RequestProgressState) => void } = {}): Promise<MethodResult<M>> {
     if (this.#closed || this.#socket.readyState !== WS_OPEN) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.#nextId++;
     const mayWait = INTERACTIVE_METHODS.includes(method) || (method !== 'system.hello' && this.info?.trusted !== true);
     const timeoutMs = mayWait ? Math.max(this.#timeouts.requestTimeoutMs, this.#timeouts.dialogTimeoutMs) : this.#timeouts.requestTimeoutMs;
     return new Promise<MethodResult<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = (): void => {
         this.#pending.delete(id);
         reject(clientError('TIMEOUT', `${method} 超过 ${Math.round(timeoutMs / 1000)} 秒未响应`));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      };
+      const entry: Pending = {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(expire, timeoutMs),
+        rearm: () => {
+          clearTimeout(entry.timer);
+          entry.timer = setTimeout(expire, timeoutMs);
+        },
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      };
+      this.#pending.set(id, entry);
       try {
         this.#socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
       } catch {
-        clearTimeout(timer);
+        clearTimeout(entry.timer);
         this.#pending.delete(id);
         reject(clientError('CONNECTION_LOST'));
       }
@@ -186,6 +216,16 @@ export class AssistantClient {
     return this.call('sign.hash', {
       certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}), ...(timestamp ? { timestamp: true } : {}),
     });
+  }
+
+  /**
+   * 移动签（公采签）: the assistant shows its QR dialog, the user scans it with 公采易通 and
+   * confirms on the phone; resolves with the verified CMS and the seal image chosen.
+   * Rejects MOBILE_* reasons (see the reason table), USER_CANCELLED when the user cancels the QR dialog.
+   */
+  signMobile(input: SignMobileInput): Promise<SignMobileResult> {
+    const { hash, hashAlgorithm, sealKind, document, onProgress } = input;
+    return this.call('sign.mobile', { hash: toBase64(hash), hashAlgorithm, format: 'cms', sealKind, ...(document ? { document } : {}) }, onProgress ? { onProgress } : {});
   }
 
   authChallenge(input: { certId: string; nonce: Uint8Array | string }): Promise<AuthChallengeResult> {
@@ -250,6 +290,14 @@ export class AssistantClient {
         if (Array.isArray(tokens)) this.#events.emit('tokensChanged', tokens as TokenSummary[]);
       } else if (method === 'check.progress') {
         this.#events.emit('checkProgress', params as CheckProgressEvent);
+      } else if (method === 'request.progress') {
+        const progress = params as RequestProgressEvent;
+        const pending = typeof progress.id === 'number' ? this.#pending.get(progress.id) : undefined;
+        if (pending) {
+          pending.rearm();
+          pending.onProgress?.(progress.state);
+        }
+        this.#events.emit('requestProgress', progress);
       }
     }
   }

@@ -7,6 +7,7 @@ export {
   type ClientTimeouts,
   type CloseInfo,
   type SignHashInput,
+  type SignMobileInput,
   type VerifyCmsInput,
 } from './client.js';
 export { AssistantError, isAssistantError, type AssistantErrorInit, type SdkReason } from './assistant-error.js';
@@ -34,10 +35,14 @@ export type {
   PinSummary,
   Problem,
   Reason,
+  RequestProgressEvent,
+  RequestProgressState,
+  SealKind,
   SealResult,
   SignatureFormat,
   SignerSummary,
   SignHashResult,
+  SignMobileResult,
   TokenSummary,
   VerifyCmsResult,
 } from '../../src-agent/protocol/types.js';

@@ -1,5 +1,5 @@
 import type { Lang } from '../protocol/jsonrpc.js';
-import type { CheckReport, MethodName, MethodParams, MethodResult } from '../protocol/types.js';
+import type { CheckReport, JsonRpcId, MethodName, MethodParams, MethodResult } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { UiPort } from '../ui/port.js';
 import type { ConsentStore } from '../service/consent-store.js';
@@ -35,6 +35,12 @@ export interface ApiServices {
   runCheck?: RunCheck;
 }
 
-export type Handler<M extends MethodName> = (params: MethodParams<M>, session: Session, services: ApiServices) => Promise<MethodResult<M>>;
+/** The request being handled, beyond its params. */
+export interface RequestInfo {
+  /** Its JSON-RPC id (what `request.progress` events name). */
+  id: JsonRpcId;
+}
+
+export type Handler<M extends MethodName> = (params: MethodParams<M>, session: Session, services: ApiServices, request: RequestInfo) => Promise<MethodResult<M>>;
 
 export type HandlerTable = { readonly [M in MethodName]: Handler<M> };

@@ -33,7 +33,7 @@ export class Dispatcher {
     session.pending++;
     try {
       if (!isMethodName(method)) throw new AssistantError('METHOD_NOT_FOUND', `unknown method ${method.slice(0, 64)}`);
-      const result = await this.#call(method, params, session);
+      const result = await this.#call(method, params, session, id);
       return JSON.stringify(resultReply(id, result));
     } catch (error) {
       return this.#error(id, error, session, method);
@@ -42,14 +42,14 @@ export class Dispatcher {
     }
   }
 
-  async #call<M extends MethodName>(method: M, params: unknown, session: Session): Promise<MethodResult<M>> {
+  async #call<M extends MethodName>(method: M, params: unknown, session: Session, id: JsonRpcId): Promise<MethodResult<M>> {
     const spec = METHODS[method];
     if (spec.access !== 'public' && session.originClass === 'refused') {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `origin ${session.origin} may not call ${method}`);
     }
     const parsed = parseParams(method, params);
     if (spec.access !== 'public') await this.#authorize(session, method);
-    return HANDLERS[method](parsed, session, this.services);
+    return HANDLERS[method](parsed, session, this.services, { id });
   }
 
   /** Trusted, or allowed by the user (stored “always”, or asked now). */

@@ -102,6 +102,11 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       return {};
     },
 
+    async answerMobileSign({ id, action }) {
+      if (!ui.answerMobileSign(id, action)) throw new AssistantError('BAD_REQUEST', 'no such mobile signing dialog');
+      return {};
+    },
+
     async listCerts() {
       const now = Date.now();
       const labels = new Map(core.tokens.tokens().map((t) => [t.id, t.label]));

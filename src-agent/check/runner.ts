@@ -1,3 +1,4 @@
+import { AssistantError } from '../protocol/errors.js';
 import type { CheckReport, CheckResult } from '../protocol/types.js';
 import { toAssistantError, REASONS } from '../protocol/errors.js';
 import type { CertEntry } from '../service/cert-service.js';
@@ -21,6 +22,10 @@ const NO_DIALOGS: UiPort = {
   askPin: async () => ({ kind: 'cancel' }),
   askConsent: async () => 'deny',
   notify: () => undefined,
+  // 移动签 runs only from the API, with the assistant's window.
+  openMobileSign: () => {
+    throw new AssistantError('MOBILE_NOT_CONFIGURED', 'no QR dialog here', { detailZh: '此处无法显示移动签二维码' });
+  },
 };
 
 /** The groups in the order a user meets them. */

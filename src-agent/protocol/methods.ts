@@ -140,6 +140,23 @@ export const METHODS: MethodTable = {
       result: { signature: CMS, format: 'cms', signatureAlgorithm: 'sha256WithRSAEncryption', certificate: DER },
     },
   },
+  'sign.mobile': {
+    params: S.signMobileParamsSchema,
+    access: 'allowed',
+    needsKey: false,
+    interactive: true,
+    descriptionZh:
+      '移动签（公采签）：互认助手在配置的公采易通服务创建一次性签章会话，在自己的窗口中显示二维码（网站、文件名、摘要指纹、倒计时、刷新二维码、取消）；用户用公采易通扫码并在手机上确认。互认助手校验返回的 CMS（摘要一致、签名有效、证书链到配置的移动签根证书、证书类别与印章一致）后返回，并附上手机上所选的印章图片。等待期间向页面发送 request.progress 事件。不需要 CA 锁。',
+    descriptionEn:
+      'Mobile signing: the assistant creates a one-time session at the configured service, shows its own QR dialog, the user scans and confirms on the phone; the assistant verifies the CMS (digest, signature, chain to the mobile CA roots, certificate kind) before answering, with the seal image chosen. Sends request.progress while waiting. No USB key needed.',
+    example: {
+      params: { hash: HASH, hashAlgorithm: 'sha256', format: 'cms', sealKind: 'organization', document: { name: '政府采购合同-2025-0012.pdf' } },
+      result: {
+        signature: CMS, format: 'cms', signatureAlgorithm: 'ecdsa-with-SHA256', certificate: DER, sealKind: 'organization',
+        seal: { mime: 'image/png', image: 'iVBORw0KGgoAAAANSUhEUgAA…', widthMm: 42, heightMm: 42 },
+      },
+    },
+  },
   'auth.challenge': {
     params: S.authChallengeParamsSchema,
     access: 'allowed',
@@ -244,6 +261,12 @@ export const EVENTS: { readonly [E in EventName]: EventSpec<E> } = {
     descriptionZh: '环境检测中每项检测开始（无 status）与结束（带 status）时发送给发起检测的页面。',
     descriptionEn: 'Sent to the page running check.run when each check starts (no status) and ends (with status).',
     example: { id: 'token.present', index: 0, total: 9, status: 'ok' },
+  },
+  'request.progress': {
+    descriptionZh:
+      '请求等待用户操作时发送给发起请求的页面：waiting-pin / waiting-consent（互认助手窗口）、waiting-mobile-scan（二维码已显示，请用公采易通扫码）、waiting-mobile-confirm（已扫码，请在手机上确认）、mobile-qr-expired（二维码已过期，可在互认助手中刷新）。id 为请求的 JSON-RPC id。',
+    descriptionEn: 'Sent to the page while one of its requests waits for the user; id is the request’s JSON-RPC id.',
+    example: { id: 7, state: 'waiting-mobile-scan' },
   },
 };
 

@@ -97,6 +97,16 @@ export const signHashParamsSchema = z
   .superRefine((value, ctx) => {
     if (value.timestamp && value.format !== 'cms') ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'timestamp needs format "cms"' });
   });
+export const sealKindSchema = z.enum(['organization', 'personal']).describe('印章：organization 单位公章（单位证书），personal 个人签章（个人证书）');
+export const signMobileParamsSchema = z
+  .strictObject({
+    hash: hashSchema,
+    hashAlgorithm: z.enum(['sha256', 'sha384', 'sha512']).describe('摘要算法（手机证书为 P-256，不支持 sm3）'),
+    format: z.literal('cms').describe('只支持 cms'),
+    sealKind: sealKindSchema,
+    document: documentClaimSchema.optional().describe('所签文档，显示在互认助手的二维码窗口和手机上'),
+  })
+  .superRefine(checkHashLength);
 export const authChallengeParamsSchema = z.strictObject({
   certId: idSchema.describe('用于证明身份的证书 id'),
   nonce: base64Schema(MIN_NONCE_BYTES, MAX_NONCE_BYTES).describe('商城生成的随机数（base64，16–64 字节）'),
@@ -145,8 +155,9 @@ export const schemasAgreeWithTypes: [
   Agree<typeof certsListParamsSchema, T.CertsListParams>,
   Agree<typeof certIdParamsSchema, T.CertIdParams>,
   Agree<typeof signHashParamsSchema, T.SignHashParams>,
+  Agree<typeof signMobileParamsSchema, T.SignMobileParams>,
   Agree<typeof authChallengeParamsSchema, T.AuthChallengeParams>,
   Agree<typeof verifyCmsParamsSchema, T.VerifyCmsParams>,
   Agree<typeof logoutParamsSchema, T.LogoutParams>,
   Agree<typeof authPayloadSchema, T.AuthPayload>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];

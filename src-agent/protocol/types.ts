@@ -54,6 +54,19 @@ export interface SignHashParams {
   timestamp?: boolean;
 }
 export type CmsProfile = 'cms' | 'gmt0010';
+/** The seal a 移动签 signature is for: 单位公章 (organization certificate) or 个人签章 (personal certificate). */
+export type SealKind = 'organization' | 'personal';
+/**
+ * `sign.mobile`: sign.hash's hash parameters without `certId` (the phone holds
+ * the key) plus the seal kind. Phones sign P-256 with SHA-2, so `sm3` is refused.
+ */
+export interface SignMobileParams {
+  hash: Base64;
+  hashAlgorithm: 'sha256' | 'sha384' | 'sha512';
+  format: 'cms';
+  sealKind: SealKind;
+  document?: DocumentClaim;
+}
 export interface AuthChallengeParams {
   certId: string;
   /** The mall's random challenge, 16..64 bytes. */
@@ -169,6 +182,12 @@ export interface SignHashResult {
   certificate: Base64;
 }
 
+/** `sign.mobile`: sign.hash's result plus the seal image the user chose on the phone. */
+export interface SignMobileResult extends SignHashResult {
+  sealKind: SealKind;
+  seal: { mime: 'image/png'; image: Base64; widthMm?: number; heightMm?: number };
+}
+
 /**
  * What the assistant signs for `auth.challenge`: serialized by
  * `serializeAuthPayload` as compact UTF-8 JSON with exactly these keys in
@@ -279,6 +298,7 @@ export interface MethodMap {
   'certs.chain': { params: CertIdParams; result: CertsChainResult };
   'seals.get': { params: CertIdParams; result: SealResult };
   'sign.hash': { params: SignHashParams; result: SignHashResult };
+  'sign.mobile': { params: SignMobileParams; result: SignMobileResult };
   'auth.challenge': { params: AuthChallengeParams; result: AuthChallengeResult };
   'verify.cms': { params: VerifyCmsParams; result: VerifyCmsResult };
   'check.run': { params: EmptyParams; result: CheckReport };
@@ -301,10 +321,24 @@ export interface CheckProgressEvent {
   /** Absent when the check starts; its outcome when it ends. */
   status?: CheckStatus;
 }
+/**
+ * What a pending request is waiting for. `waiting-pin` / `waiting-consent`: a
+ * dialog in the assistant; `waiting-mobile-scan`: the 移动签 QR is shown;
+ * `waiting-mobile-confirm`: a phone scanned it, the user confirms there;
+ * `mobile-qr-expired`: the QR expired, the user may refresh it in the assistant.
+ */
+export type RequestProgressState = 'waiting-pin' | 'waiting-consent' | 'waiting-mobile-scan' | 'waiting-mobile-confirm' | 'mobile-qr-expired';
+/** Sent to the page while one of its requests waits for the user. */
+export interface RequestProgressEvent {
+  /** The JSON-RPC id of the request. */
+  id: JsonRpcId;
+  state: RequestProgressState;
+}
 /** Every notification the assistant sends. */
 export interface EventMap {
   'tokens.changed': TokensChangedEvent;
   'check.progress': CheckProgressEvent;
+  'request.progress': RequestProgressEvent;
 }
 export type EventName = keyof EventMap;
 

@@ -4,6 +4,7 @@ import { loadVendorTable, resolveModules, type Vendor } from '../tokens/registry
 import { TokenManager } from '../tokens/token-manager.js';
 import { setLogFile } from '../util/log.js';
 import { CertificateService } from './cert-service.js';
+import { MobileSigning } from './mobile-signing.js';
 import { SigningService } from './signing-service.js';
 import { TimestampService } from './timestamp-service.js';
 import { loadTrustStore, type TrustStore } from './trust-store.js';
@@ -17,6 +18,8 @@ export interface AgentCore {
   certs: CertificateService;
   signing: SigningService;
   timestamps: TimestampService;
+  /** 移动签, when `mobileSigning` is configured. */
+  mobile?: MobileSigning;
   stop(): Promise<void>;
 }
 
@@ -57,5 +60,6 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const certs = new CertificateService(tokens, trust, config);
   const timestamps = new TimestampService(config.timestamp, () => trust.tsaAnchors);
   const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
-  return { config, vendors, tokens, trust, certs, signing, timestamps, stop: () => tokens.stop() };
+  const mobile = config.mobileSigning ? new MobileSigning(config.mobileSigning) : undefined;
+  return { config, vendors, tokens, trust, certs, signing, timestamps, ...(mobile ? { mobile } : {}), stop: () => tokens.stop() };
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { CheckReport, CheckStatus } from '../protocol/types.js';
-import type { ConsentAnswer } from './port.js';
+import type { ConsentAnswer, MobileSignState } from './port.js';
 
 /** Longest PIN accepted over the bridge, bytes (default 64). */
 export const MAX_BRIDGE_PIN_BYTES = 64;
@@ -35,6 +35,8 @@ export const BRIDGE_METHODS = {
   ),
   /** Answers an open consent dialog. */
   answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny']) })),
+  /** A click in an open 移动签 QR dialog: 刷新二维码 or 取消. */
+  answerMobileSign: method<Record<string, never>>()(z.strictObject({ id: requestId, action: z.enum(['refresh', 'cancel']) })),
   listCerts: method<{ certs: CertView[] }>()(empty),
   /** Trusted origins (config, read-only) and the ones the user allowed “always”. */
   listOrigins: method<{ trusted: string[]; allowed: string[] }>()(empty),
@@ -62,6 +64,8 @@ export interface BridgeEventMap {
   /** A PIN dialog to show (also replayed to a page that connects while it is open). */
   pinRequest: PinDialogView;
   consentRequest: ConsentDialogView;
+  /** A 移动签 QR dialog opened or changed (the whole view each time). */
+  mobileSign: MobileSignDialogView;
   /** A dialog ended: answered here or elsewhere, cancelled by the agent, or timed out. */
   requestClosed: { id: string; reason: 'answered' | 'cancelled' | 'timeout' };
   checkProgress: { id: string; index: number; total: number; status?: CheckStatus; titleZh?: string };
@@ -69,7 +73,7 @@ export interface BridgeEventMap {
   tokensChanged: { tokens: TokenView[] };
 }
 export type BridgeEventName = keyof BridgeEventMap;
-export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
+export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'mobileSign', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
 
 /** `window.assistant`: what the pages call. Implemented by the headless client script and by Electron's preload. */
 export type AssistantBridge = {
@@ -152,6 +156,19 @@ export interface ConsentDialogView {
   origin: string;
   host: string;
   method: string;
+}
+
+export interface MobileSignDialogView {
+  id: string;
+  origin: string;
+  host: string;
+  documentName?: string;
+  /** Short fingerprint of the hash, the same the phone shows. */
+  fingerprint: string;
+  sealKind: 'organization' | 'personal';
+  /** The QR as a PNG data URL, with its expiry; null until the service gave one. */
+  qr: { dataUrl: string; expiresAt: string } | null;
+  state: MobileSignState;
 }
 
 export interface NoticeView {

@@ -13,6 +13,41 @@ export interface UiPort {
   askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer>;
   /** A non-blocking notice (e.g. after each signature). */
   notify(notice: Notice): void;
+  /**
+   * Opens the assistant's 移动签 QR dialog. The agent drives it through the
+   * handle (QR, state) and reads the user's 刷新二维码 / 取消 from it; the
+   * dialog closes when the signal aborts or the agent closes it.
+   */
+  openMobileSign(request: MobileSignRequest, signal?: AbortSignal): MobileSignDialog;
+}
+
+export interface MobileSignRequest {
+  /** The asking web origin. */
+  origin: string;
+  /** What the site says it is signing — shown labelled as the site's claim. */
+  documentName?: string;
+  /** The short fingerprint of the requested hash, as the phone shows it. */
+  fingerprint: string;
+  sealKind: 'organization' | 'personal';
+}
+
+/** What the QR dialog says about the session. */
+export type MobileSignState =
+  | { kind: 'waiting' }
+  | { kind: 'scanned'; name: string }
+  | { kind: 'signed' }
+  | { kind: 'rejected' }
+  | { kind: 'expired' }
+  | { kind: 'failed'; textZh: string; textEn: string };
+
+export interface MobileSignDialog {
+  /** Shows a QR (the first, and each after 刷新二维码) with its expiry time. */
+  showQr(qr: { text: string; expiresAt: string }): Promise<void>;
+  update(state: MobileSignState): void;
+  /** The user's next click: 刷新二维码 or 取消 ('cancel' too when the dialog was closed by the signal). */
+  nextAction(): Promise<'refresh' | 'cancel'>;
+  /** Ends the dialog (the request is over); idempotent. */
+  close(): void;
 }
 
 export interface PinRequest {

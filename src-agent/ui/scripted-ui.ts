@@ -1,4 +1,15 @@
-import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from './port.js';
+import { ActionQueue } from './action-queue.js';
+import type { ConsentAnswer, ConsentRequest, MobileSignDialog, MobileSignRequest, MobileSignState, Notice, PinAnswer, PinRequest, UiPort } from './port.js';
+
+/** A 移动签 dialog as a ScriptedUi saw it: the request, every QR shown, every state, and whether it is still open. */
+export interface ScriptedMobileDialog {
+  request: MobileSignRequest;
+  qrs: { text: string; expiresAt: string }[];
+  states: MobileSignState[];
+  open: boolean;
+  /** Clicks 刷新二维码 / 取消 in this dialog. */
+  click(action: 'refresh' | 'cancel'): void;
+}
 
 /** Requests and notices a ScriptedUi keeps, newest last (default 1000): `serve --scripted-ui-pins` runs for hours in load tests. */
 const RECORD_MAX = 1000;
@@ -20,6 +31,8 @@ export class ScriptedUi implements UiPort {
   readonly pinRequests: PinRequest[] = [];
   readonly consentRequests: ConsentRequest[] = [];
   readonly notices: Notice[] = [];
+  readonly mobileDialogs: ScriptedMobileDialog[] = [];
+  readonly #mobileOpened: ((dialog: ScriptedMobileDialog) => void)[] = [];
   #pins: PinScript[] = [];
   #consents: ConsentScript[] = [];
 
@@ -53,5 +66,30 @@ export class ScriptedUi implements UiPort {
 
   notify(notice: Notice): void {
     record(this.notices, notice);
+  }
+
+  /** Resolves with the next 移动签 dialog opened (or the newest open one, if `existing`). */
+  nextMobileDialog(existing = false): Promise<ScriptedMobileDialog> {
+    const last = this.mobileDialogs.at(-1);
+    if (existing && last?.open) return Promise.resolve(last);
+    return new Promise((resolve) => this.#mobileOpened.push(resolve));
+  }
+
+  openMobileSign(request: MobileSignRequest, signal?: AbortSignal): MobileSignDialog {
+    const actions = new ActionQueue<'refresh' | 'cancel'>();
+    const dialog: ScriptedMobileDialog = { request, qrs: [], states: [], open: true, click: (a) => actions.push(a) };
+    const close = (): void => {
+      dialog.open = false;
+      actions.end('cancel');
+    };
+    signal?.addEventListener('abort', close, { once: true });
+    record(this.mobileDialogs, dialog);
+    for (const waiter of this.#mobileOpened.splice(0)) waiter(dialog);
+    return {
+      showQr: async (qr) => void dialog.qrs.push(qr),
+      update: (state) => void dialog.states.push(state),
+      nextAction: () => actions.next(),
+      close,
+    };
   }
 }

@@ -175,6 +175,28 @@ describe('ca-assistant-sdk', () => {
   });
 
   describe('requests', () => {
+    it('signMobile sends sign.mobile, reports its own request.progress, and each progress restarts the timeout', async () => {
+      const result = { signature: 'AAAA', format: 'cms', signatureAlgorithm: 'ecdsa-with-SHA256', certificate: 'BBBB', sealKind: 'organization', seal: { mime: 'image/png', image: 'CCCC' } };
+      const server = await fake({
+        'sign.mobile': (_params, socket) => {
+          const frames = [{ id: 99, state: 'waiting-mobile-scan' }, { id: 2, state: 'waiting-mobile-scan' }, { id: 2, state: 'waiting-mobile-confirm' }];
+          // The answer at 550 ms outlasts the 300 ms dialog timeout only because this request's progress restarts it.
+          frames.forEach((params, i) => setTimeout(() => socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'request.progress', params })), [100, 200, 350][i]));
+          setTimeout(() => socket.send(JSON.stringify({ jsonrpc: '2.0', id: 2, result })), 550);
+          return undefined;
+        },
+      });
+      const client = await open(server, { requestTimeoutMs: 50, dialogTimeoutMs: 300 });
+      const states: string[] = [];
+      const seen: unknown[] = [];
+      client.on('requestProgress', (p) => seen.push(p));
+      const hash = new Uint8Array(32).fill(1);
+      expect(await client.signMobile({ hash, hashAlgorithm: 'sha256', sealKind: 'organization', document: { name: '合同.pdf' }, onProgress: (s) => states.push(s) })).toEqual(result);
+      expect(states).toEqual(['waiting-mobile-scan', 'waiting-mobile-confirm']);
+      expect(seen).toHaveLength(3);
+      expect(server.requests.at(-1)).toEqual({ method: 'sign.mobile', params: { hash: Buffer.from(hash).toString('base64'), hashAlgorithm: 'sha256', format: 'cms', sealKind: 'organization', document: { name: '合同.pdf' } } });
+    });
+
     it('unwraps lists and sends the protocol params', async () => {
       const token = { id: 'tk-1', label: 'A', loggedIn: false };
       const server = await fake({

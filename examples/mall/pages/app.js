@@ -1,5 +1,6 @@
 // The reference mall's page: plain ES module; talks to the mall over fetch and to the 互认助手 only through the SDK.
 import { connect, isAssistantError } from '/sdk/ca-assistant-sdk.js';
+import { mobileSeal } from '/mobile-seal.js';
 
 const $ = (sel) => document.querySelector(sel);
 const POSITIONS = {
@@ -225,7 +226,7 @@ async function showContract(id, editing = false) {
     buttons.push(editing ? ['save', '保存修改'] : ['edit', '修改'], ['confirm', '确认'], ['return', '退回合同到草稿']);
   }
   const sealing = (role === 'supplier' && c.state === 'pending_seal') || (role === 'buyer' && c.state === 'supplier_sealed');
-  if (sealing) buttons.push(['seal-company', `签章（${pos.companyLabel}）`], ['seal-person', `个人签章（${pos.personLabel}）`]);
+  if (sealing) buttons.push(['seal-company', `签章（${pos.companyLabel}）`], ['mobile-company', `公采签（${pos.companyLabel}）`], ['seal-person', `个人签章（${pos.personLabel}）`], ['mobile-person', `公采签（${pos.personLabel}）`]);
   if (role === 'supplier' && c.state === 'pending_seal') buttons.push(['send-sealed', '发送']);
   if (role === 'buyer' && c.state === 'supplier_sealed') buttons.push(['confirm-seals', '确认签章']);
   const seals = c.seals.map((s) => `<span class="seal" data-seal="${s.position}">${esc(s.label)}：${esc(s.signer)}${s.keyAlgorithm ? `<span class="hint">（${esc(algorithmLabel(s.keyAlgorithm))}证书）</span>` : ''}${s.trustedTime ? `<span class="hint" data-trusted-time>（可信时间 ${esc(localTime(s.trustedTime))}）</span>` : ''}${sealing && s.party === role ? ` <button data-delete-seal="${s.id}" title="删除签章">删除</button>` : ''}</span>`).join('') || '<span class="hint">尚未盖章</span>';
@@ -278,6 +279,9 @@ async function showContract(id, editing = false) {
   on('confirm', () => openConfirmDialog(c));
   on('seal-company', () => seal(c, 'company'));
   on('seal-person', () => seal(c, 'person'));
+  const mobileCtx = { session, assistant, api, showContract, notice, fail, positions: POSITIONS };
+  on('mobile-company', () => mobileSeal(mobileCtx, c, 'company'));
+  on('mobile-person', () => mobileSeal(mobileCtx, c, 'person'));
   on('send-sealed', async () => {
     await api('POST', `/api/contracts/${id}/send-sealed`);
     await showContract(id);

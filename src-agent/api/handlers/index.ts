@@ -6,6 +6,7 @@ import * as check from './check.js';
 import * as seals from './seals.js';
 import * as session from './session.js';
 import * as sign from './sign.js';
+import * as signMobile from './sign-mobile.js';
 import * as system from './system.js';
 import * as tokens from './tokens.js';
 import * as verify from './verify.js';
@@ -17,6 +18,7 @@ export const HANDLERS: HandlerTable = {
   'certs.chain': certs.chain,
   'seals.get': seals.get,
   'sign.hash': sign.hash,
+  'sign.mobile': signMobile.mobile,
   'auth.challenge': auth.challenge,
   'verify.cms': verify.cms,
   'check.run': check.run,

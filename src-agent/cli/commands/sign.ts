@@ -1,3 +1,4 @@
+import { AssistantError } from '../../protocol/errors.js';
 import { writeFile } from 'node:fs/promises';
 import { createSigning } from '../../service/signing/index.js';
 import type { UiPort } from '../../ui/port.js';
@@ -40,6 +41,10 @@ export const command: CliCommand = {
       },
       askConsent: async () => 'deny',
       notify: () => undefined,
+      // 移动签 runs only from the API, with the assistant's window.
+      openMobileSign: () => {
+        throw new AssistantError('MOBILE_NOT_CONFIGURED', 'no QR dialog here', { detailZh: '此处无法显示移动签二维码' });
+      },
     };
     const signing = createSigning(core, { ui: terminal, policy: { maxPinAttempts: 1 } });
     let result;

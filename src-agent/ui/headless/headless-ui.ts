@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DIALOG_TIMEOUT_MS } from '../../limits.js';
 import { logger } from '../../util/log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { BridgeEventMap, BridgeEventName, ConsentDialogView, NoticeView, PinDialogView } from '../bridge.js';
-import type { ConsentAnswer, ConsentRequest, Notice, PinAnswer, PinRequest, UiPort } from '../port.js';
+import type { BridgeEventMap, BridgeEventName, ConsentDialogView, MobileSignDialogView, NoticeView, PinDialogView } from '../bridge.js';
+import type { ConsentAnswer, ConsentRequest, MobileSignDialog, MobileSignRequest, Notice, PinAnswer, PinRequest, UiPort } from '../port.js';
+import { MobileDialogs } from './mobile-dialogs.js';
 
 const log = logger('headless-ui');
 
@@ -38,6 +39,10 @@ export function commonName(subject: string): string {
  */
 export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
   readonly #pending = new Map<string, Pending<PinAnswer> | Pending<ConsentAnswer>>();
+  readonly #mobile = new MobileDialogs(
+    { changed: (view) => this.emit('mobileSign', view), closed: (id, reason) => this.emit('requestClosed', { id, reason }) },
+    (origin) => hostOf(origin) ?? origin,
+  );
 
   constructor(private readonly options: { dialogTimeoutMs?: number } = {}) {
     super();
@@ -62,6 +67,20 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
       ...(request.reuseMinutes ? { reuseMinutes: request.reuseMinutes } : {}),
     };
     return this.#open<PinAnswer>('pin', view, { kind: 'cancel' }, signal);
+  }
+
+  /** 移动签 QR dialogs open right now (replayed to pages that connect). */
+  pendingMobile(): MobileSignDialogView[] {
+    return this.#mobile.views();
+  }
+
+  openMobileSign(request: MobileSignRequest, signal?: AbortSignal): MobileSignDialog {
+    return this.#mobile.open(request, signal);
+  }
+
+  /** A click in a 移动签 dialog; false when no such dialog is open. */
+  answerMobileSign(id: string, action: 'refresh' | 'cancel'): boolean {
+    return this.#mobile.answer(id, action);
   }
 
   askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
@@ -119,6 +138,7 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
 
   /** Cancels every open dialog (shutdown). */
   cancelAll(): void {
+    this.#mobile.cancelAll();
     for (const id of [...this.#pending.keys()]) {
       const p = this.#pending.get(id);
       if (p?.kind === 'pin') (p as Pending<PinAnswer>).settle({ kind: 'cancel' }, 'cancelled');

@@ -160,6 +160,7 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     res.write(': ok\n\n');
     streams.add(res);
     for (const { kind, view } of ui.pending()) res.write(`event: ${kind === 'pin' ? 'pinRequest' : 'consentRequest'}\ndata: ${JSON.stringify(view)}\n\n`);
+    for (const view of ui.pendingMobile()) res.write(`event: mobileSign\ndata: ${JSON.stringify(view)}\n\n`);
     res.on('close', () => streams.delete(res));
   }
 
