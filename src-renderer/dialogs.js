@@ -10,8 +10,21 @@ const VERIFY_WAIT_MS = 6000;
 /** How long a signature notice stays, ms. */
 const NOTICE_MS = 8000;
 
+/**
+ * Which dialogs this page shows, from `?dialogs=` (src-agent/ui/pages.ts): Electron's main
+ * window none, its PIN and consent windows one kind each; without it (headless UI) all.
+ * @returns {{pin: boolean, consent: boolean}}
+ */
+export function dialogKinds(search = location.search) {
+  const value = new URLSearchParams(search).get('dialogs');
+  if (value === 'none') return { pin: false, consent: false };
+  if (value === 'pin' || value === 'consent') return { pin: value === 'pin', consent: value === 'consent' };
+  return { pin: true, consent: true };
+}
+
 /** @param {any} assistant `window.assistant` (AssistantBridge) */
 export function mountDialogs(assistant) {
+  const kinds = dialogKinds();
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toasts);
@@ -145,6 +158,7 @@ export function mountDialogs(assistant) {
   });
 
   assistant.on('pinRequest', (view) => {
+    if (!kinds.pin) return;
     // A new request for the key whose PIN was just submitted: the PIN was wrong; update in place.
     if (current?.kind === 'pin' && current.view.token.id === view.token.id && current.state === 'verifying') {
       clearTimeout(current.timer);
@@ -153,7 +167,11 @@ export function mountDialogs(assistant) {
     } else if (current) queue.push({ kind: 'pin', view });
     else show('pin', view);
   });
-  assistant.on('consentRequest', (view) => (current ? queue.push({ kind: 'consent', view }) : show('consent', view)));
+  assistant.on('consentRequest', (view) => {
+    if (!kinds.consent) return;
+    if (current) queue.push({ kind: 'consent', view });
+    else show('consent', view);
+  });
   assistant.on('requestClosed', ({ id }) => {
     const i = queue.findIndex((q) => q.view.id === id);
     if (i >= 0) queue.splice(i, 1);

@@ -21,6 +21,7 @@ import { logger } from '../../util/log.js';
 import { BRIDGE_EVENTS, BRIDGE_METHODS, type BridgeMethodName } from '../bridge.js';
 import { bridgeHandlers, tokenView, type BridgeHandlers } from './bridge-service.js';
 import { bridgeClientSource } from './client-script.js';
+import { HEADLESS_ENTRY, UI_PAGES } from '../pages.js';
 import { HeadlessUi } from './headless-ui.js';
 import { openExternal } from './open-external.js';
 
@@ -71,7 +72,7 @@ function rendererDir(): string {
   let dir = fileURLToPath(new URL('.', import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'src-renderer');
-    if (existsSync(join(candidate, 'main.html'))) return candidate;
+    if (existsSync(join(candidate, HEADLESS_ENTRY))) return candidate;
     dir = dirname(dir);
   }
   return join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'src-renderer');
@@ -171,8 +172,10 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
 
   async function serveFile(res: ServerResponse, path: string): Promise<void> {
     if (path === '/headless-bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, bridgeClientSource());
-    const file = normalize(join(dir, path === '/' ? 'main.html' : path));
-    if (!file.startsWith(dir + sep) || !CONTENT_TYPES[extname(file)]) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    const file = normalize(join(dir, path === '/' ? HEADLESS_ENTRY : path));
+    // HTML only for the pages of the manifest; scripts, styles and images beside them.
+    const page = extname(file) !== '.html' || (UI_PAGES as readonly string[]).includes(file.slice(dir.length + 1));
+    if (!file.startsWith(dir + sep) || !CONTENT_TYPES[extname(file)] || !page) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     try {
       const body = await readFile(file);
       // Pages mark where a bridge goes; here it is the generated HTTP client (Electron's preload needs none).
@@ -190,7 +193,7 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
       const given = Buffer.from(url.pathname.slice(4));
       if (given.length !== secretBuf.length || !timingSafeEqual(given, secretBuf)) return forbid(res, 'wrong entry secret');
       // Swap the secret in the address bar for a cookie the pages cannot read.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/main.html', 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: `/${HEADLESS_ENTRY}`, 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
       return res.end();
     }
     if (!hasSecret(req)) return forbid(res, 'no secret');
