@@ -157,6 +157,9 @@ export function mountDialogs(assistant) {
     }
   });
 
+  /** A dialog already shown or waiting here (events and the pending list may both bring it). */
+  const known = (id) => current?.view.id === id || queue.some((q) => q.view.id === id);
+
   assistant.on('pinRequest', (view) => {
     if (!kinds.pin) return;
     // A new request for the key whose PIN was just submitted: the PIN was wrong; update in place.
@@ -164,11 +167,12 @@ export function mountDialogs(assistant) {
       clearTimeout(current.timer);
       current = null;
       show('pin', view);
-    } else if (current) queue.push({ kind: 'pin', view });
+    } else if (known(view.id)) return;
+    else if (current) queue.push({ kind: 'pin', view });
     else show('pin', view);
   });
   assistant.on('consentRequest', (view) => {
-    if (!kinds.consent) return;
+    if (!kinds.consent || known(view.id)) return;
     if (current) queue.push({ kind: 'consent', view });
     else show('consent', view);
   });
@@ -205,4 +209,13 @@ export function mountDialogs(assistant) {
   assistant.on('checkProgress', () => {
     if (current?.kind === 'pin' && current.state === 'verifying') close();
   });
+
+  // Dialogs asked before this page listened (a window opened for them, or opened later).
+  void assistant.pendingDialogs({}).then(({ dialogs }) => {
+    for (const { kind, view } of dialogs) {
+      if (!kinds[kind] || known(view.id)) continue;
+      if (current) queue.push({ kind, view });
+      else show(kind, view);
+    }
+  }, () => undefined);
 }

@@ -84,6 +84,10 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       return running;
     },
 
+    async pendingDialogs() {
+      return { dialogs: ui.pending() };
+    },
+
     async answerPin({ id, kind, pin }) {
       if (!ui.answerPin(id, kind, pin)) throw new AssistantError('BAD_REQUEST', 'no such PIN dialog');
       return {};
