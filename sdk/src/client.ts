@@ -13,6 +13,7 @@ import type {
   MethodName,
   MethodParams,
   MethodResult,
+  RequestProgressState,
   SealResult,
   SignatureFormat,
   SignHashResult,
@@ -42,8 +43,20 @@ export interface CloseInfo {
   byClient: boolean;
 }
 
+/** Per call: told while the request waits for the user in the assistant window. */
+export interface CallOptions {
+  /**
+   * `waiting-pin`: the clerk types the PIN in the assistant window (show
+   * 请在互认助手窗口中输入 PIN 码); `waiting-consent`: the clerk allows the site
+   * there. Later assistants may add states: show a generic wait for unknown ones.
+   */
+  onProgress?: (state: RequestProgressState) => void;
+}
+
 export interface ClientEvents extends Record<string, unknown[]> {
   tokensChanged: [tokens: TokenSummary[]];
+  /** Any request of this connection waits for the user (the same states as `onProgress`). */
+  requestProgress: [progress: { method: MethodName; state: RequestProgressState }];
   checkProgress: [progress: CheckProgressEvent];
   close: [info: CloseInfo];
 }
@@ -67,6 +80,8 @@ export interface VerifyCmsInput {
 }
 
 interface Pending {
+  method: MethodName;
+  onProgress: CallOptions['onProgress'];
   resolve: (value: unknown) => void;
   reject: (error: AssistantError) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -132,7 +147,7 @@ export class AssistantClient {
   }
 
   /** Sends one request and resolves with its result. */
-  call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+  call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
     if (this.#closed || this.#socket.readyState !== WS_OPEN) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.#nextId++;
     const mayWait = INTERACTIVE_METHODS.includes(method) || (method !== 'system.hello' && this.info?.trusted !== true);
@@ -142,7 +157,7 @@ export class AssistantClient {
         this.#pending.delete(id);
         reject(clientError('TIMEOUT', `${method} 超过 ${Math.round(timeoutMs / 1000)} 秒未响应`));
       }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.#pending.set(id, { method, onProgress: options.onProgress, resolve: resolve as (value: unknown) => void, reject, timer });
       try {
         this.#socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
       } catch {
@@ -175,13 +190,13 @@ export class AssistantClient {
     return this.call('seals.get', { certId });
   }
 
-  signHash(input: SignHashInput): Promise<SignHashResult> {
+  signHash(input: SignHashInput, options?: CallOptions): Promise<SignHashResult> {
     const { certId, hash, hashAlgorithm, format = 'cms', profile, document } = input;
-    return this.call('sign.hash', { certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}) });
+    return this.call('sign.hash', { certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}) }, options);
   }
 
-  authChallenge(input: { certId: string; nonce: Uint8Array | string }): Promise<AuthChallengeResult> {
-    return this.call('auth.challenge', { certId: input.certId, nonce: toBase64(input.nonce) });
+  authChallenge(input: { certId: string; nonce: Uint8Array | string }, options?: CallOptions): Promise<AuthChallengeResult> {
+    return this.call('auth.challenge', { certId: input.certId, nonce: toBase64(input.nonce) }, options);
   }
 
   verifyCms(input: VerifyCmsInput): Promise<VerifyCmsResult> {
@@ -189,8 +204,8 @@ export class AssistantClient {
   }
 
   /** Runs 环境检测; progress arrives as `checkProgress` events. */
-  runCheck(): Promise<CheckReport> {
-    return this.call('check.run', {});
+  runCheck(options?: CallOptions): Promise<CheckReport> {
+    return this.call('check.run', {}, options);
   }
 
   async logout(tokenId: string): Promise<void> {
@@ -242,6 +257,16 @@ export class AssistantClient {
         if (Array.isArray(tokens)) this.#events.emit('tokensChanged', tokens as TokenSummary[]);
       } else if (method === 'check.progress') {
         this.#events.emit('checkProgress', params as CheckProgressEvent);
+      } else if (method === 'request.progress') {
+        const { id: requestId, state } = params as { id?: unknown; state?: unknown };
+        const pending = typeof requestId === 'number' ? this.#pending.get(requestId) : undefined;
+        if (!pending || typeof state !== 'string' || state.length > 64) return;
+        const progress = state as RequestProgressState;
+        try {
+          pending.onProgress?.(progress);
+        } finally {
+          this.#events.emit('requestProgress', { method: pending.method, state: progress });
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ export { connect, localNetworkPermission, DEFAULT_URL, type ConnectOptions } fro
 export {
   AssistantClient,
   INTERACTIVE_METHODS,
+  type CallOptions,
   type ClientEvents,
   type ClientTimeouts,
   type CloseInfo,
@@ -34,6 +35,8 @@ export type {
   PinSummary,
   Problem,
   Reason,
+  RequestProgressEvent,
+  RequestProgressState,
   SealResult,
   SignatureFormat,
   SignerSummary,

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS_PER_ORIGIN, MAX_CONNECTIONS_TOTAL, MAX_FRAME_BYTES } from '../limits.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { UiPort } from '../ui/port.js';
+import { reportingProgress } from './request-progress.js';
 import { logger } from '../util/log.js';
 import { AuditLog } from './audit-log.js';
 import { ConsentStore } from './consent-store.js';
@@ -62,7 +63,9 @@ function refuse(socket: Socket, status: number, text: string): void {
 
 /** Starts the API on loopback. Resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { core, ui } = options;
+  const { core } = options;
+  // Every dialog asked while handling a request is reported to its page (request.progress).
+  const ui = reportingProgress(options.ui);
   const host = options.host ?? '127.0.0.1';
   const audit = new AuditLog(core.config.dataDir);
   const consents = new ConsentStore(core.config.dataDir);

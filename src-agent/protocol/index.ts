@@ -48,6 +48,8 @@ export type {
   CertsListResult,
   CheckCategory,
   CheckProgressEvent,
+  RequestProgressEvent,
+  RequestProgressState,
   CheckReport,
   CheckResult,
   CheckStatus,

@@ -243,6 +243,11 @@ export const EVENTS: { readonly [E in EventName]: EventSpec<E> } = {
     descriptionEn: 'Sent to the page running check.run when each check starts (no status) and ends (with status).',
     example: { id: 'token.present', index: 0, total: 9, status: 'ok' },
   },
+  'request.progress': {
+    descriptionZh: '请求等待用户在互认助手窗口中操作时发送给发起请求的连接：id 为该请求的 JSON-RPC id，state 为 waiting-pin（请在互认助手窗口中输入 PIN 码）或 waiting-consent（请在互认助手窗口中确认授权）。页面据此提示用户，不必等待。',
+    descriptionEn: 'Sent to the connection whose request now waits for the user in the assistant window: id is that request\'s JSON-RPC id, state is waiting-pin (type the PIN in the assistant window) or waiting-consent (allow the site in the assistant window). Pages show it instead of a spinner.',
+    example: { id: 7, state: 'waiting-pin' },
+  },
 };
 
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];

@@ -273,10 +273,19 @@ export interface CheckProgressEvent {
   /** Absent when the check starts; its outcome when it ends. */
   status?: CheckStatus;
 }
+/** What a request waits for while the user acts in the assistant window. */
+export type RequestProgressState = 'waiting-pin' | 'waiting-consent';
+/** `request.progress`: the request `id` of this connection now waits for the user in the assistant window. */
+export interface RequestProgressEvent {
+  /** The JSON-RPC id of the waiting request. */
+  id: string | number;
+  state: RequestProgressState;
+}
 /** Every notification the assistant sends. */
 export interface EventMap {
   'tokens.changed': TokensChangedEvent;
   'check.progress': CheckProgressEvent;
+  'request.progress': RequestProgressEvent;
 }
 export type EventName = keyof EventMap;
 

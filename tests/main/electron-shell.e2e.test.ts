@@ -120,11 +120,12 @@ function signFrom(page: Page, tokenLabel: string): Promise<{ signature?: string;
     const sdk = (window as unknown as { sdk: any }).sdk; // eslint-disable-line @typescript-eslint/no-explicit-any -- the bundle's module object
     const client = await sdk.connect({ url });
     const progress: string[] = [];
+    client.on('requestProgress', (p: { method: string; state: string }) => progress.push(`${p.method}:${p.state}`));
     try {
       const tokens = await client.listTokens();
       const tokenId = tokens.find((t: { label: string }) => t.label === tokenLabel).id;
       const cert = (await client.listCerts()).find((c: { tokenId: string; hasPrivateKey?: boolean }) => c.tokenId === tokenId);
-      const r = await client.signHash({ certId: cert.id, hash, hashAlgorithm: 'sha256', format: 'cms' });
+      const r = await client.signHash({ certId: cert.id, hash, hashAlgorithm: 'sha256', format: 'cms' }, { onProgress: (state: string) => progress.push(`onProgress:${state}`) });
       return { signature: r.signature as string, progress };
     } catch (e) {
       return { reason: (e as { reason?: string }).reason ?? String(e), progress };
@@ -185,6 +186,8 @@ describe('signing from a mall page', () => {
     await typePin(pin, pins.get(label)!);
     const r = await result;
     expect(r.reason).toBeUndefined();
+    // The page was told, while the PIN window asked, that the request waits for the PIN there.
+    expect(r.progress).toEqual(['onProgress:waiting-pin', 'sign.hash:waiting-pin']);
     expect(Buffer.from(r.signature!, 'base64').length).toBeGreaterThan(500);
     await vi.waitFor(() => expect(standIn.notifications.at(-1)?.title).toBe('签章完成'));
     await vi.waitFor(() => expect(win.isVisible()).toBe(false));
@@ -200,7 +203,9 @@ describe('signing from a mall page', () => {
     expect(windowByTitle(/网站授权/)!.isVisible()).toBe(true);
     await shot(consent, 'electron-consent-window');
     await consent.getByRole('button', { name: '拒绝' }).click();
-    expect((await result).reason).toBe('USER_DENIED');
+    const r = await result;
+    expect(r.reason).toBe('USER_DENIED');
+    expect(r.progress).toEqual(['tokens.list:waiting-consent']); // the first call that needs the keys asks
     await vi.waitFor(() => expect(windowByTitle(/网站授权/)!.isVisible()).toBe(false));
     await page.close();
   });
