@@ -3,6 +3,7 @@
  * The PIN and consent dialogs and the signature notice, driven by bridge
  * events. Used by the main window (headless UI) and by Electron's dialog window.
  */
+import { watchConnection } from './connection.js';
 import { h, t } from './i18n.js';
 
 /** How long a submitted PIN dialog waits for the agent's verdict before closing, ms. */
@@ -24,6 +25,7 @@ export function dialogKinds(search = location.search) {
 
 /** @param {any} assistant `window.assistant` (AssistantBridge) */
 export function mountDialogs(assistant) {
+  watchConnection();
   const kinds = dialogKinds();
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });

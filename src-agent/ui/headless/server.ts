@@ -54,7 +54,17 @@ export interface HeadlessUiOptions {
   port?: number;
   /** Opens folders for 诊断 (default: the desktop's opener, when there is a desktop). */
   openFolder?: (dir: string) => Promise<boolean>;
+  /**
+   * Called when a PIN or consent dialog opens and no assistant window is connected
+   * (at most once per NO_WINDOW_REOPEN_MS): the caller opens one (serve: the system browser).
+   */
+  whenNoWindow?: () => void;
+  /** Least time between two whenNoWindow calls, ms (default NO_WINDOW_REOPEN_MS). */
+  noWindowReopenMs?: number;
 }
+
+/** Least time between two "no window is open" calls, ms (default 30 s: a browser that is starting gets time to connect). */
+export const NO_WINDOW_REOPEN_MS = 30_000;
 
 export interface RunningHeadlessUi {
   ui: HeadlessUi;
@@ -123,6 +133,14 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     for (const res of streams) res.write(frame);
   };
   const offs = BRIDGE_EVENTS.map((event) => ui.on(event, (payload) => broadcast(event, payload)));
+  // A dialog nobody can see would wait unseen until it times out: have a window opened.
+  let askedForWindow = -Infinity;
+  const needWindow = (): void => {
+    if (streams.size > 0 || !options.whenNoWindow || Date.now() - askedForWindow < (options.noWindowReopenMs ?? NO_WINDOW_REOPEN_MS)) return;
+    askedForWindow = Date.now();
+    options.whenNoWindow();
+  };
+  offs.push(ui.on('pinRequest', needWindow), ui.on('consentRequest', needWindow));
   offs.push(core.tokens.on('changed', (tokens) => ui.tokensChanged({ tokens: tokens.map(tokenView) })));
 
   async function handleBridge(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
