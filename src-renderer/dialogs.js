@@ -183,7 +183,8 @@ export function mountDialogs(assistant) {
     if (i >= 0) queue.splice(i, 1);
     // Still open here: answered in another window, cancelled by the agent, or timed out.
     // (A PIN submitted here is 'verifying' and waits for the verdict.)
-    if (current?.view.id === id && current.state === 'open') close();
+    const shown = current;
+    if (shown && shown.view.id === id && shown.state === 'open') close();
   });
   assistant.on('tokensChanged', ({ tokens }) => {
     if (current?.kind !== 'pin' || current.state !== 'verifying') return;

@@ -143,7 +143,7 @@ export function getLang() {
  */
 export function t(key, vars = {}) {
   const pair = STRINGS[key];
-  const text = pair ? pair[lang === 'en' ? 1 : 0] : key;
+  const text = (pair ? pair[lang === 'en' ? 1 : 0] : undefined) ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 
