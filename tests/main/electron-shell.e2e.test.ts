@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -18,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSdk } from '../../sdk/build.js';
+import { UI_PAGES, WINDOW_PAGES } from '../../src-agent/ui/pages.js';
 import { freePort } from '../mall/harness.js';
 import { fixtureEnv, useFixtures } from '../helpers/fixtures.js';
 
@@ -234,6 +236,29 @@ describe('环境检测', () => {
     expect(await page.locator('#check-summary').innerText()).toMatch(/项/);
     // The main window itself shows no dialog: the PIN window does.
     expect(await page.locator('dialog[open]').count()).toBe(0);
+  });
+});
+
+describe('the pages', () => {
+  it('every page a window names exists, loads with the bridge and without console errors, under an enforced CSP', async () => {
+    expect(UI_PAGES.every((p) => existsSync(join(ROOT, 'src-renderer', p)))).toBe(true);
+    for (const [kind, page] of Object.entries(WINDOW_PAGES)) {
+      const win = BrowserWindow.getAllWindows().find((w) => w.webContents.getURL().includes(`/src-renderer/${page.file}?dialogs=${page.dialogs}`));
+      expect(win, kind).toBeDefined();
+      const p = await win!.webContents.page;
+      await p.waitForSelector('body[data-ready]', { state: 'attached' });
+      // The meta CSP holds: an inline script does not run.
+      const ran = await p.evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.__inlineRan = true';
+        document.head.append(s);
+        return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
+      });
+      expect(ran, kind).toBe(false);
+    }
+    // The blocked inline script above is the only report (CSP violations are console errors).
+    expect(standIn.consoleErrors.filter((e) => !/Content Security Policy/.test(e.text))).toEqual([]);
+    expect(standIn.consoleErrors.length).toBe(Object.keys(WINDOW_PAGES).length);
   });
 });
 
