@@ -328,8 +328,15 @@ describe('hardening and the IPC gate', () => {
     await own.loadFile(join(ROOT, 'src-renderer', 'main.html'), { query: { dialogs: 'none' } });
     const bad = await main.evaluate(async () => {
       const invoke = (window as unknown as { __electronStandInInvoke(c: string, a: unknown[]): Promise<{ ok: boolean; message?: string }> }).__electronStandInInvoke;
-      return [await invoke('assistant:call', ['noSuchMethod', {}]), await invoke('assistant:call', ['answerPin', { id: 'x', kind: 'pin', pin: [999] }]), await invoke('assistant:call', [42])];
+      return [
+        await invoke('assistant:call', ['noSuchMethod', {}]),
+        await invoke('assistant:call', ['answerPin', { id: 'x', kind: 'pin', pin: [999] }]),
+        await invoke('assistant:call', [42]),
+        await invoke('assistant:call', ['pendingDialogs', { extra: 1 }]),
+        await invoke('assistant:call', ['pendingDialogs', {}]),
+      ];
     });
-    expect(bad.map((b) => b.ok)).toEqual([false, false, false]);
+    expect(bad.map((b) => b.ok)).toEqual([false, false, false, false, true]);
+    expect(bad[4]).toEqual({ ok: true, result: { dialogs: [] } });
   });
 });
