@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src-agent/api/audit-log.js';
-import { ConsentStore } from '../../src-agent/api/consent-store.js';
+import { AuditLog } from '../../src-agent/service/signing/audit-log.js';
+import { ConsentStore } from '../../src-agent/service/consent-store.js';
 import { Dispatcher } from '../../src-agent/api/dispatcher.js';
-import { LoginPolicy } from '../../src-agent/api/login-policy.js';
+import { LoginPolicy } from '../../src-agent/service/signing/login-policy.js';
+import { SigningUseCase } from '../../src-agent/service/signing/use-case.js';
 import { classifyOrigin } from '../../src-agent/api/origin-policy.js';
 import { Session } from '../../src-agent/api/session.js';
 import { useFixtures } from '../helpers/fixtures.js';
@@ -52,8 +53,9 @@ describe('fuzzing', () => {
   it(`dispatcher: ${FRAMES} generated frames (seed ${FUZZ_SEED}) plus the corpus, each answered, memory bounded`, { timeout: 85_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ca-assistant-fuzz-'));
     const { core, ui } = agent;
-    const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinCacheSeconds: 600 });
-    const rpc = new Dispatcher({ core, ui, policy, audit: new AuditLog(dataDir), consents: new ConsentStore(dataDir), lang: 'zh-CN' });
+    const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinReuseMinutes: 10 });
+    const signing = new SigningUseCase({ certs: core.certs, signing: core.signing, policy, audit: new AuditLog(dataDir), ui });
+    const rpc = new Dispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), lang: 'zh-CN' });
     const frames: FuzzFrame[] = CORPUS.map((text, index) => ({ index: -1 - index, kind: 'corpus', text }));
     const kinds = new Map<string, number>();
     let session: Session | undefined;

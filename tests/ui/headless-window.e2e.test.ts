@@ -11,7 +11,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src-agent/config.js';
 import { startCore, type AgentCore } from '../../src-agent/service/agent-core.js';
-import { HeadlessUi, startHeadlessUi } from '../../src-agent/ui/headless/index.js';
+import { bridgeHandlers } from '../../src-agent/app/index.js';
+import { HeadlessUi, startHeadlessUi, type HeadlessUiOptions } from '../../src-agent/ui/headless/index.js';
 import type { PinRequest } from '../../src-agent/ui/port.js';
 import { fixtureEnv, useFixtures } from '../helpers/fixtures.js';
 import { CHROMIUM } from './ui-harness.js';
@@ -29,6 +30,10 @@ const request = (label: string): PinRequest => ({
   attempt: 1,
 });
 
+/** The headless UI over the core, its bridge handlers with no API server. */
+const start = (ui: HeadlessUi, extra: Partial<HeadlessUiOptions> = {}) =>
+  startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => undefined, openFolder: async () => false }), ...extra });
+
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'ca-headless-window-'));
   const config = parseConfig(JSON.stringify({ modules: [fx.pinGuardModule], onlyConfiguredModules: true, trustAnchors: [fx.rootCa], dataDir }));
@@ -44,7 +49,7 @@ describe('a dialog with no assistant window', () => {
   it('asks for a window once, shows every pending dialog in a window that connects later, and asks no more while one is connected', async () => {
     const ui = new HeadlessUi();
     const opened: number[] = [];
-    const headless = await startHeadlessUi({ core, ui, whenNoWindow: () => opened.push(Date.now()), noWindowReopenMs: 0, openFolder: async () => false });
+    const headless = await start(ui, { whenNoWindow: () => opened.push(Date.now()), noWindowReopenMs: 0 });
     try {
       const first = ui.askPin(request('供应商'));
       const second = ui.askPin(request('采购人'));
@@ -73,7 +78,7 @@ describe('a dialog with no assistant window', () => {
   it('waits NO_WINDOW_REOPEN_MS before asking again by default', async () => {
     const ui = new HeadlessUi();
     const opened: number[] = [];
-    const headless = await startHeadlessUi({ core, ui, whenNoWindow: () => opened.push(1), openFolder: async () => false });
+    const headless = await start(ui, { whenNoWindow: () => opened.push(1) });
     try {
       void ui.askPin(request('a'));
       void ui.askPin(request('b'));
@@ -88,7 +93,7 @@ describe('a dialog with no assistant window', () => {
 
 describe('a window left open across a restart', () => {
   it('says the assistant is gone, then that it restarted, instead of showing 运行中', async () => {
-    const a = await startHeadlessUi({ core, ui: new HeadlessUi(), openFolder: async () => false });
+    const a = await start(new HeadlessUi());
     const page = await (await browser.newContext()).newPage();
     await page.goto(a.url);
     await page.waitForSelector('body[data-ready]');
@@ -97,7 +102,7 @@ describe('a window left open across a restart', () => {
     await a.close();
     await vi.waitFor(async () => expect(await page.locator('#connection-banner').innerText()).toContain('连接已断开'), { timeout: 15_000 });
     // A new run on the same port: it refuses the old window's session.
-    const b = await startHeadlessUi({ core, ui: new HeadlessUi(), port, openFolder: async () => false });
+    const b = await start(new HeadlessUi(), { port });
     try {
       await vi.waitFor(async () => expect(await page.locator('#connection-banner').innerText()).toContain('互认助手已重新启动，此窗口已失效'), { timeout: 20_000 });
       expect(await page.evaluate(() => document.body.classList.contains('stale'))).toBe(true);

@@ -1,3 +1,4 @@
+import { bridgeHandlers } from '../../app/index.js';
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
@@ -27,7 +28,8 @@ export const command: CliCommand = {
     if (typeof scripted === 'string') {
       if (process.env.CA_ASSISTANT_TEST !== '1') throw new UsageError('--scripted-ui-pins 仅在测试环境（CA_ASSISTANT_TEST=1）下可用');
       const pins = scripted.split(',').filter((p) => p.length > 0);
-      ui = new ScriptedUi().answerPins(...pins).answerConsents(...pins.map(() => 'once' as const));
+      // The scripted user ticks “本次会话 N 分钟内不再询问”, so one PIN per token serves the mall's flow.
+      ui = new ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
     } else {
       ui = new HeadlessUi();
     }
@@ -53,7 +55,8 @@ export const command: CliCommand = {
           if (!opened) ctx.stdout.write(`有请求正在等待输入 PIN 码或授权，请在浏览器中打开：${url}\nA request waits for the PIN or consent; open: ${url}\n`);
         });
       };
-      headless = await startHeadlessUi({ core, ui, server, port: uiPort, whenNoWindow });
+      const api = server;
+      headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort, whenNoWindow });
       ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
       if (canOpen) {
         if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
