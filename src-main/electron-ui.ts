@@ -14,6 +14,8 @@ export interface DialogHost {
  * The UI port inside Electron: the dialog state (ids, timeouts, answers,
  * PIN buffers) is the headless UI's, shared with the bridge handlers; this
  * adds the windows that come to the front and the native notifications.
+ * The window comes up for every dialog the shared state opens, whoever asks
+ * (a site through the API, or 环境检测 through the bridge handlers).
  */
 export class ElectronUi implements UiPort {
   constructor(
@@ -23,18 +25,16 @@ export class ElectronUi implements UiPort {
     inner.on('notice', (view) => {
       if (view.kind === 'signed') host.notify(view);
     });
+    inner.on('pinRequest', () => host.showDialog('pin'));
+    inner.on('consentRequest', () => host.showDialog('consent'));
   }
 
   askPin(request: PinRequest, signal?: AbortSignal): Promise<PinAnswer> {
-    const answer = this.inner.askPin(request, signal);
-    this.host.showDialog('pin');
-    return answer;
+    return this.inner.askPin(request, signal);
   }
 
   askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
-    const answer = this.inner.askConsent(request, signal);
-    this.host.showDialog('consent');
-    return answer;
+    return this.inner.askConsent(request, signal);
   }
 
   notify(notice: Notice): void {

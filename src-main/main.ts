@@ -28,8 +28,8 @@ import { Windows } from './windows.js';
 
 const log = logger('main');
 const here = dirname(fileURLToPath(import.meta.url));
-// dist/src-main/main.js → <app>/src-renderer
-const rendererDir = join(here, '..', '..', 'src-renderer');
+// The app's directory (package.json; app.asar when packaged) holds src-renderer/.
+const rendererDir = join(app.getAppPath(), 'src-renderer');
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

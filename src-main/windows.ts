@@ -2,7 +2,8 @@ import { app, BrowserWindow, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { logger } from '../src-agent/util/log.js';
-import { WINDOW_PAGES, windowOptions, type WindowKind } from './logic/window-options.js';
+import { WINDOW_PAGES, type WindowKind } from '../src-agent/ui/pages.js';
+import { windowOptions } from './logic/window-options.js';
 
 const log = logger('windows');
 
@@ -73,7 +74,8 @@ export class Windows {
       this.ownIds.delete(id);
       this.#windows.delete(kind);
     });
-    void win.loadFile(join(this.rendererDir, WINDOW_PAGES[kind])).catch((error: Error) => log.warn('page did not load', { kind, error: error.message }));
+    const page = WINDOW_PAGES[kind];
+    void win.loadFile(join(this.rendererDir, page.file), { query: { dialogs: page.dialogs } }).catch((error: Error) => log.warn('page did not load', { kind, error: error.message }));
     return win;
   }
 }

@@ -7,3 +7,4 @@ const assistant = /** @type {any} */ (window).assistant;
 const status = await assistant.getStatus();
 setLang(status.language);
 mountDialogs(assistant);
+document.body.dataset.ready = 'true';

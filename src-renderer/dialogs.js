@@ -3,6 +3,7 @@
  * The PIN and consent dialogs and the signature notice, driven by bridge
  * events. Used by the main window (headless UI) and by Electron's dialog window.
  */
+import { watchConnection } from './connection.js';
 import { h, t } from './i18n.js';
 import { mountMobileDialog } from './mobile-dialog.js';
 
@@ -11,9 +12,23 @@ const VERIFY_WAIT_MS = 6000;
 /** How long a signature notice stays, ms. */
 const NOTICE_MS = 8000;
 
+/**
+ * Which dialogs this page shows, from `?dialogs=` (src-agent/ui/pages.ts): Electron's main
+ * window none, its PIN and consent windows one kind each; without it (headless UI) all.
+ * @returns {{pin: boolean, consent: boolean}}
+ */
+export function dialogKinds(search = location.search) {
+  const value = new URLSearchParams(search).get('dialogs');
+  if (value === 'none') return { pin: false, consent: false };
+  if (value === 'pin' || value === 'consent') return { pin: value === 'pin', consent: value === 'consent' };
+  return { pin: true, consent: true };
+}
+
 /** @param {any} assistant `window.assistant` (AssistantBridge) */
 export function mountDialogs(assistant) {
   mountMobileDialog(assistant);
+  watchConnection();
+  const kinds = dialogKinds();
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toasts);
@@ -154,22 +169,32 @@ export function mountDialogs(assistant) {
     }
   });
 
+  /** A dialog already shown or waiting here (events and the pending list may both bring it). */
+  const known = (id) => current?.view.id === id || queue.some((q) => q.view.id === id);
+
   assistant.on('pinRequest', (view) => {
+    if (!kinds.pin) return;
     // A new request for the key whose PIN was just submitted: the PIN was wrong; update in place.
     if (current?.kind === 'pin' && current.view.token.id === view.token.id && current.state === 'verifying') {
       clearTimeout(current.timer);
       current = null;
       show('pin', view);
-    } else if (current) queue.push({ kind: 'pin', view });
+    } else if (known(view.id)) return;
+    else if (current) queue.push({ kind: 'pin', view });
     else show('pin', view);
   });
-  assistant.on('consentRequest', (view) => (current ? queue.push({ kind: 'consent', view }) : show('consent', view)));
+  assistant.on('consentRequest', (view) => {
+    if (!kinds.consent || known(view.id)) return;
+    if (current) queue.push({ kind: 'consent', view });
+    else show('consent', view);
+  });
   assistant.on('requestClosed', ({ id }) => {
     const i = queue.findIndex((q) => q.view.id === id);
     if (i >= 0) queue.splice(i, 1);
     // Still open here: answered in another window, cancelled by the agent, or timed out.
     // (A PIN submitted here is 'verifying' and waits for the verdict.)
-    if (current?.view.id === id && current.state === 'open') close();
+    const shown = current;
+    if (shown && shown.view.id === id && shown.state === 'open') close();
   });
   assistant.on('tokensChanged', ({ tokens }) => {
     if (current?.kind !== 'pin' || current.state !== 'verifying') return;
@@ -197,4 +222,13 @@ export function mountDialogs(assistant) {
   assistant.on('checkProgress', () => {
     if (current?.kind === 'pin' && current.state === 'verifying') close();
   });
+
+  // Dialogs asked before this page listened (a window opened for them, or opened later).
+  void assistant.pendingDialogs({}).then(({ dialogs }) => {
+    for (const { kind, view } of dialogs) {
+      if (!kinds[kind] || known(view.id)) continue;
+      if (current) queue.push({ kind, view });
+      else show(kind, view);
+    }
+  }, () => undefined);
 }

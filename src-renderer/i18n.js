@@ -2,6 +2,10 @@
 /** Every UI string, zh-CN first, English second. `t(key, vars)` fills {name} placeholders. */
 const STRINGS = {
   appName: ['互认助手', 'CA Assistant'],
+  connLostTitle: ['与互认助手的连接已断开', 'The assistant is not answering'],
+  connLostText: ['互认助手可能已退出或正在重新启动，此页上的状态已不再准确。请从开始菜单或托盘重新打开互认助手；需要输入 PIN 码时它会自动打开新的窗口。', 'It may have quit or be restarting; what this page shows is out of date. Start the assistant again; it opens a new window when a PIN is needed.'],
+  connRestartedTitle: ['互认助手已重新启动，此窗口已失效', 'The assistant was restarted: this window no longer works'],
+  connRestartedText: ['请关闭此页，使用互认助手新给出的地址打开窗口；需要输入 PIN 码时它会自动打开新的窗口。', 'Close this page and open the address the assistant gave this time; it opens a new window when a PIN is needed.'],
   tabCheck: ['环境检测', 'Environment check'],
   tabCerts: ['证书', 'Certificates'],
   tabOrigins: ['授权网站', 'Allowed sites'],
@@ -156,7 +160,7 @@ export function getLang() {
  */
 export function t(key, vars = {}) {
   const pair = STRINGS[key];
-  const text = pair ? pair[lang === 'en' ? 1 : 0] : key;
+  const text = (pair ? pair[lang === 'en' ? 1 : 0] : undefined) ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 

@@ -6,7 +6,7 @@ import { getLang, h, pick, setLang, t } from './i18n.js';
 /** @type {import('../src-agent/ui/bridge.js').AssistantBridge} */
 const assistant = /** @type {any} */ (window).assistant;
 const TABS = /** @type {const} */ (['check', 'certs', 'origins', 'settings', 'diag']);
-const TAB_LABEL = { check: 'tabCheck', certs: 'tabCerts', origins: 'tabOrigins', settings: 'tabSettings', diag: 'tabDiag' };
+const TAB_LABEL = /** @type {const} */ ({ check: 'tabCheck', certs: 'tabCerts', origins: 'tabOrigins', settings: 'tabSettings', diag: 'tabDiag' });
 const STATUS_ICON = { ok: '✓', warn: '!', fail: '✗', skipped: '–' };
 const STATUS_LABEL = { ok: 'statusOk', warn: 'statusWarn', fail: 'statusFail', skipped: 'statusSkipped' };
 
@@ -14,7 +14,7 @@ const panel = /** @type {HTMLElement} */ (document.getElementById('panel'));
 let tab = /** @type {(typeof TABS)[number]} */ ('check');
 /** 环境检测 state survives tab switches. */
 const check = { running: false, ran: false, progress: /** @type {any} */ (null), report: /** @type {any} */ (null), error: '' };
-let status = await assistant.getStatus();
+let status = await assistant.getStatus({});
 setLang(status.language);
 
 const errorText = (e) => `${t('errorPrefix')}${(getLang() === 'en' ? e.message : e.messageZh) || e.message}`;
@@ -28,7 +28,7 @@ function renderStatus() {
   const cert = [...status.certs].sort((a, b) => rank(a) - rank(b))[0];
   const item = (label, value, ok) => h('li', { class: ok ? 'ok' : 'off' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
   document.getElementById('status')?.replaceChildren(
-    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0].label : t('stKeyCount', { n: tokens.length }), tokens.length > 0),
+    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0]?.label ?? '' : t('stKeyCount', { n: tokens.length }), tokens.length > 0),
     item(t('stCert'), cert ? cert.name : t('stCertNone'), Boolean(cert)),
     item(t('stLogin'), loggedIn ? t('stLoggedIn') : t('stLoggedOut'), loggedIn),
     item(t('stAgent'), status.agent.listening ? t('stListening', { port: status.agent.port ?? '' }) : t('stStopped'), status.agent.listening),
@@ -85,7 +85,7 @@ async function runCheck() {
     check.error = t('checkFailed', { msg: errorText(e) });
   }
   check.running = false;
-  status = await assistant.getStatus().catch(() => status);
+  status = await assistant.getStatus({}).catch(() => status);
   render();
 }
 
@@ -105,7 +105,7 @@ function algorithmText(name) {
 function keyUsageText(usages) {
   return usages.map((u) => {
     const key = `ku${u[0].toUpperCase()}${u.slice(1)}`;
-    const text = t(key);
+    const text = t(/** @type {any} */ (key));
     return text === key ? u : text;
   }).join(getLang() === 'en' ? ', ' : '、');
 }

@@ -46,11 +46,21 @@ export interface CloseInfo {
   byClient: boolean;
 }
 
+/** Per call: told while the request waits for the user in the assistant window. */
+export interface CallOptions {
+  /**
+   * `waiting-pin`: the clerk types the PIN in the assistant window (show
+   * 请在互认助手窗口中输入 PIN 码); `waiting-consent`: the clerk allows the site
+   * there. Later assistants may add states: show a generic wait for unknown ones.
+   */
+  onProgress?: (state: RequestProgressState) => void;
+}
+
 export interface ClientEvents extends Record<string, unknown[]> {
   tokensChanged: [tokens: TokenSummary[]];
+  /** Any request of this connection waits for the user (PIN, consent, the 移动签 QR, the phone; the same states as `onProgress`). */
+  requestProgress: [progress: { method: MethodName; state: RequestProgressState }];
   checkProgress: [progress: CheckProgressEvent];
-  /** A request of this page waits for the user (PIN, consent, the 移动签 QR, the phone). */
-  requestProgress: [progress: RequestProgressEvent];
   close: [info: CloseInfo];
 }
 
@@ -90,12 +100,13 @@ export interface VerifyCmsInput {
 }
 
 interface Pending {
+  method: MethodName;
+  onProgress: CallOptions['onProgress'];
   resolve: (value: unknown) => void;
   reject: (error: AssistantError) => void;
   timer: ReturnType<typeof setTimeout>;
   /** Restarts the timeout (a progress event: the assistant waits for the user). */
   rearm(): void;
-  onProgress?: (state: RequestProgressState) => void;
 }
 
 /** Builds the SDK error for a reason the SDK raises itself. */
@@ -158,7 +169,7 @@ export class AssistantClient {
   }
 
   /** Sends one request and resolves with its result. */
-  call<M extends MethodName>(method: M, params: MethodParams<M>, options: { onProgress?: (state: RequestProgressState) => void } = {}): Promise<MethodResult<M>> {
+  call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
     if (this.#closed || this.#socket.readyState !== WS_OPEN) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.#nextId++;
     const mayWait = INTERACTIVE_METHODS.includes(method) || (method !== 'system.hello' && this.info?.trusted !== true);
@@ -169,6 +180,8 @@ export class AssistantClient {
         reject(clientError('TIMEOUT', `${method} 超过 ${Math.round(timeoutMs / 1000)} 秒未响应`));
       };
       const entry: Pending = {
+        method,
+        onProgress: options.onProgress,
         resolve: resolve as (value: unknown) => void,
         reject,
         timer: setTimeout(expire, timeoutMs),
@@ -176,7 +189,6 @@ export class AssistantClient {
           clearTimeout(entry.timer);
           entry.timer = setTimeout(expire, timeoutMs);
         },
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       };
       this.#pending.set(id, entry);
       try {
@@ -211,11 +223,11 @@ export class AssistantClient {
     return this.call('seals.get', { certId });
   }
 
-  signHash(input: SignHashInput): Promise<SignHashResult> {
+  signHash(input: SignHashInput, options?: CallOptions): Promise<SignHashResult> {
     const { certId, hash, hashAlgorithm, format = 'cms', profile, document, timestamp } = input;
     return this.call('sign.hash', {
       certId, hash: toBase64(hash), hashAlgorithm, format, ...(profile ? { profile } : {}), ...(document ? { document } : {}), ...(timestamp ? { timestamp: true } : {}),
-    });
+    }, options);
   }
 
   /**
@@ -228,8 +240,8 @@ export class AssistantClient {
     return this.call('sign.mobile', { hash: toBase64(hash), hashAlgorithm, format: 'cms', sealKind, ...(document ? { document } : {}) }, onProgress ? { onProgress } : {});
   }
 
-  authChallenge(input: { certId: string; nonce: Uint8Array | string }): Promise<AuthChallengeResult> {
-    return this.call('auth.challenge', { certId: input.certId, nonce: toBase64(input.nonce) });
+  authChallenge(input: { certId: string; nonce: Uint8Array | string }, options?: CallOptions): Promise<AuthChallengeResult> {
+    return this.call('auth.challenge', { certId: input.certId, nonce: toBase64(input.nonce) }, options);
   }
 
   verifyCms(input: VerifyCmsInput): Promise<VerifyCmsResult> {
@@ -237,8 +249,8 @@ export class AssistantClient {
   }
 
   /** Runs 环境检测; progress arrives as `checkProgress` events. */
-  runCheck(): Promise<CheckReport> {
-    return this.call('check.run', {});
+  runCheck(options?: CallOptions): Promise<CheckReport> {
+    return this.call('check.run', {}, options);
   }
 
   async logout(tokenId: string): Promise<void> {
@@ -291,13 +303,17 @@ export class AssistantClient {
       } else if (method === 'check.progress') {
         this.#events.emit('checkProgress', params as CheckProgressEvent);
       } else if (method === 'request.progress') {
-        const progress = params as RequestProgressEvent;
-        const pending = typeof progress.id === 'number' ? this.#pending.get(progress.id) : undefined;
-        if (pending) {
-          pending.rearm();
-          pending.onProgress?.(progress.state);
+        const { id: requestId, state } = params as { id?: unknown; state?: unknown };
+        const pending = typeof requestId === 'number' ? this.#pending.get(requestId) : undefined;
+        if (!pending || typeof state !== 'string' || state.length > 64) return;
+        const progress = state as RequestProgressState;
+        // The assistant waits for the user (PIN, consent, a phone): the request's timeout starts again.
+        pending.rearm();
+        try {
+          pending.onProgress?.(progress);
+        } finally {
+          this.#events.emit('requestProgress', { method: pending.method, state: progress });
         }
-        this.#events.emit('requestProgress', progress);
       }
     }
   }

@@ -3,6 +3,7 @@ export { connect, localNetworkPermission, DEFAULT_URL, type ConnectOptions } fro
 export {
   AssistantClient,
   INTERACTIVE_METHODS,
+  type CallOptions,
   type ClientEvents,
   type ClientTimeouts,
   type CloseInfo,

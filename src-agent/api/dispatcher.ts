@@ -12,6 +12,7 @@ import type { ConsentAnswer } from '../ui/port.js';
 import { logger } from '../util/log.js';
 import type { ApiServices } from './context.js';
 import { HANDLERS } from './handlers/index.js';
+import { withRequest } from './request-progress.js';
 import type { Session } from './session.js';
 
 const log = logger('api');
@@ -33,7 +34,7 @@ export class Dispatcher {
     session.pending++;
     try {
       if (!isMethodName(method)) throw new AssistantError('METHOD_NOT_FOUND', `unknown method ${method.slice(0, 64)}`);
-      const result = await this.#call(method, params, session, id);
+      const result = await withRequest((state) => session.notify('request.progress', { id, state }), () => this.#call(method, params, session, id));
       return JSON.stringify(resultReply(id, result));
     } catch (error) {
       return this.#error(id, error, session, method);

@@ -12,6 +12,7 @@ import type { AgentCore } from '../service/agent-core.js';
 import { ConsentStore } from '../service/consent-store.js';
 import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
 import type { UiPort } from '../ui/port.js';
+import { reportingProgress } from './request-progress.js';
 import { logger } from '../util/log.js';
 import type { RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -65,7 +66,9 @@ function refuse(socket: Socket, status: number, text: string): void {
 
 /** Starts the API on loopback. Resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { core, ui } = options;
+  const { core } = options;
+  // Every dialog asked while handling a request is reported to its page (request.progress).
+  const ui = reportingProgress(options.ui);
   const host = options.host ?? '127.0.0.1';
   const consents = new ConsentStore(core.config.dataDir);
   const signing = options.signing ?? createSigning(core, { ui });

@@ -92,6 +92,10 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       return running;
     },
 
+    async pendingDialogs() {
+      return { dialogs: ui.pending() };
+    },
+
     async answerPin({ id, kind, pin, reuse }) {
       if (!ui.answerPin(id, kind, pin, reuse === true)) throw new AssistantError('BAD_REQUEST', 'no such PIN dialog');
       return {};

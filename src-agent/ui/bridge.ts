@@ -29,6 +29,8 @@ export const BRIDGE_METHODS = {
   getStatus: method<StatusView>()(empty),
   /** Runs 环境检测 (PIN asked through the PIN dialog); progress arrives as `checkProgress`. */
   runCheck: method<CheckReport>()(empty),
+  /** The dialogs open now: a page that connects after they were asked shows them (events are not replayed to it). */
+  pendingDialogs: method<{ dialogs: PendingDialogView[] }>()(empty),
   /** Answers an open PIN dialog. */
   answerPin: method<Record<string, never>>()(
     z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional(), reuse: z.boolean().optional() }),
@@ -170,6 +172,7 @@ export interface MobileSignDialogView {
   qr: { dataUrl: string; expiresAt: string } | null;
   state: MobileSignState;
 }
+export type PendingDialogView = { kind: 'pin'; view: PinDialogView } | { kind: 'consent'; view: ConsentDialogView };
 
 export interface NoticeView {
   kind: 'signed' | 'info';

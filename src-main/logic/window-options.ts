@@ -1,6 +1,8 @@
 /** BrowserWindow options for the app's windows, as plain data (tested without Electron). */
 
-export type WindowKind = 'main' | 'pin' | 'consent';
+import type { WindowKind } from '../../src-agent/ui/pages.js';
+
+export type { WindowKind };
 
 /** The subset of Electron's BrowserWindowConstructorOptions the app sets. */
 export interface WindowOptions {
@@ -33,9 +35,6 @@ export interface WindowOptions {
     additionalArguments: string[];
   };
 }
-
-/** The page each window loads, relative to src-renderer/. */
-export const WINDOW_PAGES: Record<WindowKind, string> = { main: 'main.html', pin: 'pin.html', consent: 'consent.html' };
 
 /**
  * Options for a window. Isolation, sandbox and no Node are set explicitly,

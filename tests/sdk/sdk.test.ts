@@ -300,6 +300,24 @@ describe('ca-assistant-sdk', () => {
       ]);
     });
 
+    it('tells a call that waits for the user through onProgress and requestProgress; ignores progress for unknown ids and malformed frames', async () => {
+      // sign.hash gets no reply: it waits, as for a PIN.
+      const server = await fake({ 'sign.hash': () => undefined });
+      const client = await open(server);
+      const events: unknown[] = [];
+      client.on('requestProgress', (p) => events.push(p));
+      const states: string[] = [];
+      const call = client.signHash({ certId: 'c', hash: 'AAAA', hashAlgorithm: 'sha256' }, { onProgress: (state) => states.push(state) });
+      await vi.waitFor(() => expect(server.requests.some((r) => r.method === 'sign.hash')).toBe(true));
+      const waitingId = 2; // system.hello was id 1
+      for (const params of [{ id: 999, state: 'waiting-pin' }, { id: String(waitingId), state: 'waiting-pin' }, { id: waitingId, state: 7 }, { id: waitingId, state: 'x'.repeat(65) }, null, 'junk']) server.broadcast('request.progress', params);
+      server.broadcast('request.progress', { id: waitingId, state: 'waiting-pin' });
+      await vi.waitFor(() => expect(states).toEqual(['waiting-pin']));
+      expect(events).toEqual([{ method: 'sign.hash', state: 'waiting-pin' }]);
+      client.close();
+      await expect(call).rejects.toMatchObject({ reason: 'CONNECTION_LOST' });
+    });
+
     it('keeps working when a listener throws', async () => {
       const server = await fake();
       const client = await open(server);

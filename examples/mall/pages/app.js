@@ -61,8 +61,13 @@ async function assistant() {
   // connect() may wait ~15 s for an assistant the OS is starting; say what is happening meanwhile.
   notice('正在连接互认助手…');
   client = await connect({ url: session.assistantUrl, client: 'reference-mall/0.1', launch: true });
+  $('#notice').hidden = true;
   return client;
 }
+
+/** While a call waits for the clerk in the 互认助手 window (request.progress), the page says where to look. */
+const WAITING_TEXT = { 'waiting-pin': '请在互认助手窗口中输入 PIN 码', 'waiting-consent': '请在互认助手窗口中确认是否允许本网站使用 CA 锁' };
+const waiting = { onProgress: (state) => notice(WAITING_TEXT[state] ?? '请在互认助手窗口中完成操作') };
 
 const b64ToBytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 const bytesToB64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
@@ -129,7 +134,7 @@ async function seal(contract, kind) {
     const prep = await api('POST', `/api/contracts/${contract.id}/seals/prepare`, { position, certificate: cert.der, image, widthMm, heightMm });
     // The mall chose the digest from the certificate's key: sm3 for 国密 SM2, sha256 otherwise.
     // With prep.timestamp the mall wants PAdES B-T: the assistant adds its TSA's trusted time-stamp.
-    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: prep.hashAlgorithm, format: 'cms', document: { name: prep.documentName }, timestamp: prep.timestamp });
+    const signed = await c.signHash({ certId: cert.id, hash: b64ToBytes(prep.hash), hashAlgorithm: prep.hashAlgorithm, format: 'cms', document: { name: prep.documentName }, timestamp: prep.timestamp }, waiting);
     await api('POST', `/api/contracts/${contract.id}/seals/complete`, { pendingId: prep.pendingId, signature: signed.signature });
     await showContract(contract.id);
     notice(`已在${kind === 'company' ? POSITIONS[session.me.role].companyLabel : POSITIONS[session.me.role].personLabel}位置盖章（${algorithmLabel(prep.keyAlgorithm)}证书）`);
@@ -146,7 +151,7 @@ async function bindPersonalCert() {
     const cert = certs.find((x) => orgOf(x.subject) === session.me.org && new Date(x.notAfter) > new Date());
     if (!cert) throw new Error('未检测到个人证书，请插入个人CA后重试');
     const { nonce } = await api('POST', '/api/binding/challenge');
-    const proof = await c.authChallenge({ certId: cert.id, nonce });
+    const proof = await c.authChallenge({ certId: cert.id, nonce }, waiting);
     const { binding } = await api('POST', '/api/binding', proof);
     session.binding = binding;
     renderHome();

@@ -46,10 +46,19 @@ export const command: CliCommand = {
     ctx.stdout.write(`互认助手已启动，监听 ws://127.0.0.1:${server.port}/\nCA assistant listening on ws://127.0.0.1:${server.port}/\n`);
     let headless: RunningHeadlessUi | undefined;
     if (ui instanceof HeadlessUi) {
+      const canOpen = ctx.options['no-open'] !== true && hasDesktop();
+      // A PIN or consent dialog with no window connected: open one, or say where it is.
+      const whenNoWindow = (): void => {
+        const url = headless?.url;
+        if (!url) return;
+        void (canOpen ? openExternal(url) : Promise.resolve(false)).then((opened) => {
+          if (!opened) ctx.stdout.write(`有请求正在等待输入 PIN 码或授权，请在浏览器中打开：${url}\nA request waits for the PIN or consent; open: ${url}\n`);
+        });
+      };
       const api = server;
-      headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort });
+      headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort, whenNoWindow });
       ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
-      if (ctx.options['no-open'] !== true && hasDesktop()) {
+      if (canOpen) {
         if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
       } else ctx.stdout.write('请在本机浏览器中打开上面的地址；PIN 输入框会在那里弹出。\n');
     }

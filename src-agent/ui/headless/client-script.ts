@@ -15,6 +15,11 @@ const METHODS = ${methods};
 const EVENTS = ${events};
 const handlers = new Map(EVENTS.map((e) => [e, new Set()]));
 const source = new EventSource('/bridge/events');
+// The page learns when the assistant is gone ('lost', EventSource retries) or answered but refused
+// this window's session ('restarted': a new run has a new secret) — see src-renderer/connection.js.
+const connection = (state) => window.dispatchEvent(new CustomEvent('assistant-connection', { detail: state }));
+source.addEventListener('open', () => connection('ok'));
+source.addEventListener('error', () => connection(source.readyState === EventSource.CLOSED ? 'restarted' : 'lost'));
 for (const name of EVENTS) {
   source.addEventListener(name, (ev) => {
     const payload = JSON.parse(ev.data);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DIALOG_TIMEOUT_MS } from '../../limits.js';
 import { logger } from '../../util/log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { BridgeEventMap, BridgeEventName, ConsentDialogView, MobileSignDialogView, NoticeView, PinDialogView } from '../bridge.js';
+import type { BridgeEventMap, BridgeEventName, ConsentDialogView, MobileSignDialogView, NoticeView, PendingDialogView, PinDialogView } from '../bridge.js';
 import type { ConsentAnswer, ConsentRequest, MobileSignDialog, MobileSignRequest, Notice, PinAnswer, PinRequest, UiPort } from '../port.js';
 import { MobileDialogs } from './mobile-dialogs.js';
 
@@ -49,8 +49,8 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
   }
 
   /** Dialogs open right now, oldest first (replayed to pages that connect). */
-  pending(): { kind: 'pin' | 'consent'; view: PinDialogView | ConsentDialogView }[] {
-    return [...this.#pending.values()].map(({ kind, view }) => ({ kind, view }));
+  pending(): PendingDialogView[] {
+    return [...this.#pending.values()].map(({ kind, view }) => ({ kind, view }) as PendingDialogView);
   }
 
   askPin(request: PinRequest, signal?: AbortSignal): Promise<PinAnswer> {

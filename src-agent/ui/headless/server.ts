@@ -20,6 +20,7 @@ import { isLoopbackHost } from '../../util/loopback.js';
 import { BRIDGE_EVENTS, BRIDGE_METHODS, type BridgeMethodName } from '../bridge.js';
 import { tokenView, type BridgeHandlers } from '../controller-port.js';
 import { bridgeClientSource } from './client-script.js';
+import { HEADLESS_ENTRY, UI_PAGES } from '../pages.js';
 import type { HeadlessUi } from './headless-ui.js';
 
 const log = logger('headless');
@@ -49,7 +50,17 @@ export interface HeadlessUiOptions {
   handlers: BridgeHandlers;
   /** Port on 127.0.0.1 (default 0: any free port). */
   port?: number;
+  /**
+   * Called when a PIN or consent dialog opens and no assistant window is connected
+   * (at most once per NO_WINDOW_REOPEN_MS): the caller opens one (serve: the system browser).
+   */
+  whenNoWindow?: () => void;
+  /** Least time between two whenNoWindow calls, ms (default NO_WINDOW_REOPEN_MS). */
+  noWindowReopenMs?: number;
 }
+
+/** Least time between two "no window is open" calls, ms (default 30 s: a browser that is starting gets time to connect). */
+export const NO_WINDOW_REOPEN_MS = 30_000;
 
 export interface RunningHeadlessUi {
   ui: HeadlessUi;
@@ -67,7 +78,7 @@ function rendererDir(): string {
   let dir = fileURLToPath(new URL('.', import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'src-renderer');
-    if (existsSync(join(candidate, 'main.html'))) return candidate;
+    if (existsSync(join(candidate, HEADLESS_ENTRY))) return candidate;
     dir = dirname(dir);
   }
   return join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'src-renderer');
@@ -116,6 +127,14 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     for (const res of streams) res.write(frame);
   };
   const offs = BRIDGE_EVENTS.map((event) => ui.on(event, (payload) => broadcast(event, payload)));
+  // A dialog nobody can see would wait unseen until it times out: have a window opened.
+  let askedForWindow = -Infinity;
+  const needWindow = (): void => {
+    if (streams.size > 0 || !options.whenNoWindow || Date.now() - askedForWindow < (options.noWindowReopenMs ?? NO_WINDOW_REOPEN_MS)) return;
+    askedForWindow = Date.now();
+    options.whenNoWindow();
+  };
+  offs.push(ui.on('pinRequest', needWindow), ui.on('consentRequest', needWindow));
   offs.push(core.tokens.on('changed', (tokens) => ui.tokensChanged({ tokens: tokens.map(tokenView) })));
 
   async function handleBridge(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
@@ -166,8 +185,10 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
 
   async function serveFile(res: ServerResponse, path: string): Promise<void> {
     if (path === '/headless-bridge.js') return send(res, 200, CONTENT_TYPES['.js']!, bridgeClientSource());
-    const file = normalize(join(dir, path === '/' ? 'main.html' : path));
-    if (!file.startsWith(dir + sep) || !CONTENT_TYPES[extname(file)]) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    const file = normalize(join(dir, path === '/' ? HEADLESS_ENTRY : path));
+    // HTML only for the pages of the manifest; scripts, styles and images beside them.
+    const page = extname(file) !== '.html' || (UI_PAGES as readonly string[]).includes(file.slice(dir.length + 1));
+    if (!file.startsWith(dir + sep) || !CONTENT_TYPES[extname(file)] || !page) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     try {
       const body = await readFile(file);
       // Pages mark where a bridge goes; here it is the generated HTTP client (Electron's preload needs none).
@@ -185,7 +206,7 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
       const given = Buffer.from(url.pathname.slice(4));
       if (given.length !== secretBuf.length || !timingSafeEqual(given, secretBuf)) return forbid(res, 'wrong entry secret');
       // Swap the secret in the address bar for a cookie the pages cannot read.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/main.html', 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: `/${HEADLESS_ENTRY}`, 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
       return res.end();
     }
     if (!hasSecret(req)) return forbid(res, 'no secret');
