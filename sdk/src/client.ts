@@ -13,7 +13,6 @@ import type {
   MethodName,
   MethodParams,
   MethodResult,
-  RequestProgressEvent,
   RequestProgressState,
   SealKind,
   SealResult,
