@@ -9,14 +9,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS_PER_ORIGIN, MAX_CONNECTIONS_TOTAL, MAX_FRAME_BYTES } from '../limits.js';
 import type { AgentCore } from '../service/agent-core.js';
+import { ConsentStore } from '../service/consent-store.js';
+import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
 import type { UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
-import { AuditLog } from './audit-log.js';
-import { ConsentStore } from './consent-store.js';
 import type { RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { tokenSummary } from './handlers/tokens.js';
-import { LoginPolicy } from './login-policy.js';
 import { classifyOrigin, isLoopbackHost } from './origin-policy.js';
 import { Session } from './session.js';
 
@@ -35,11 +34,15 @@ export interface ServerOptions {
   host?: string;
   /** The 环境检测 runner for check.run (src-agent/check); INTERNAL without it. */
   runCheck?: RunCheck;
+  /** The signing use case (default: one over `core` and `ui`, closed with the server). */
+  signing?: SigningUseCase;
 }
 
 export interface RunningServer {
   port: number;
-  /** The login policy, e.g. for 环境检测 to register a user login. */
+  /** The signing use case every signature of this server goes through. */
+  signing: SigningUseCase;
+  /** The use case's login policy, e.g. for 环境检测 to register a user login. */
   policy: LoginPolicy;
   audit: AuditLog;
   consents: ConsentStore;
@@ -64,10 +67,9 @@ function refuse(socket: Socket, status: number, text: string): void {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core, ui } = options;
   const host = options.host ?? '127.0.0.1';
-  const audit = new AuditLog(core.config.dataDir);
   const consents = new ConsentStore(core.config.dataDir);
-  const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinCacheSeconds: core.config.pinCacheSeconds });
-  const rpc = new Dispatcher({ core, ui, policy, audit, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const signing = options.signing ?? createSigning(core, { ui });
+  const rpc = new Dispatcher({ core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
   const sessions = new Map<WebSocket, Session>();
   const perOrigin = new Map<string, number>();
   const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
@@ -157,11 +159,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       for (const ws of sessions.keys()) ws.terminate();
-      policy.stop();
-      await policy.logoutAll();
-      audit.close();
+      if (!options.signing) await signing.close();
     })());
 
   const trustedSeen = (): { origin: string; time: string }[] => [...seen].map(([origin, time]) => ({ origin, time }));
-  return { port, policy, audit, consents, trustedSeen, close };
+  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, close };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { notification } from '../protocol/jsonrpc.js';
 import type { EventMap, EventName } from '../protocol/types.js';
+import type { SiteRequester } from '../service/signing/index.js';
 import type { ConsentAnswer } from '../ui/port.js';
 import type { OriginClass } from './origin-policy.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -36,8 +38,13 @@ export class Session {
     return this.#closed.signal;
   }
 
+  /** The connection as the signing use case sees it. */
+  get requester(): SiteRequester {
+    return { kind: 'site', origin: this.origin, trusted: this.trusted, signal: this.signal };
+  }
+
   notify<E extends EventName>(method: E, params: EventMap[E]): void {
-    if (!this.signal.aborted) this.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+    if (!this.signal.aborted) this.send(JSON.stringify(notification(method, params)));
   }
 
   close(): void {

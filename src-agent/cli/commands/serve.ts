@@ -1,3 +1,4 @@
+import { bridgeHandlers } from '../../app/index.js';
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
@@ -44,7 +45,8 @@ export const command: CliCommand = {
     ctx.stdout.write(`互认助手已启动，监听 ws://127.0.0.1:${server.port}/\nCA assistant listening on ws://127.0.0.1:${server.port}/\n`);
     let headless: RunningHeadlessUi | undefined;
     if (ui instanceof HeadlessUi) {
-      headless = await startHeadlessUi({ core, ui, server, port: uiPort });
+      const api = server;
+      headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort });
       ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
       if (ctx.options['no-open'] !== true && hasDesktop()) {
         if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');

@@ -2,7 +2,6 @@
 export { startHeadlessUi, MAX_BRIDGE_BODY_BYTES, MAX_EVENT_STREAMS, UI_COOKIE } from './server.js';
 export type { HeadlessUiOptions, RunningHeadlessUi } from './server.js';
 export { HeadlessUi, hostOf, commonName } from './headless-ui.js';
-export { bridgeHandlers, tokenView } from './bridge-service.js';
-export type { BridgeHandlers, BridgeServiceOptions } from './bridge-service.js';
+export { tokenView, type BridgeHandlers } from '../controller-port.js';
 export { bridgeClientSource } from './client-script.js';
 export { hasDesktop, openExternal } from './open-external.js';
