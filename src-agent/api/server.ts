@@ -13,7 +13,8 @@ import { ConsentStore } from '../service/consent-store.js';
 import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
 import type { UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
-import type { RunCheck } from './context.js';
+import { startCompatServer, type CompatServer } from './compat/xtx-server.js';
+import type { ApiServices, RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { tokenSummary } from './handlers/tokens.js';
 import { classifyOrigin, isLoopbackHost } from './origin-policy.js';
@@ -36,7 +37,16 @@ export interface ServerOptions {
   runCheck?: RunCheck;
   /** The signing use case (default: one over `core` and `ui`, closed with the server). */
   signing?: SigningUseCase;
+  /** Start the compatibility endpoint (`/xtxapp/`) on this port (0 picks a free one); off when absent. */
+  compat?: { port: number };
 }
+
+/** State of the compatibility endpoint, for 环境检测. */
+export type CompatStatus =
+  | { state: 'off' }
+  | { state: 'on'; port: number }
+  /** Another program (typically another vendor's client) holds the port. */
+  | { state: 'taken'; port: number };
 
 export interface RunningServer {
   port: number;
@@ -48,6 +58,7 @@ export interface RunningServer {
   consents: ConsentStore;
   /** Trusted origins that connected since the server started, latest time each (for 环境检测's browser check). */
   trustedSeen(): { origin: string; time: string }[];
+  compat: CompatStatus;
   /** Closes every connection, logs tokens out, fsyncs the audit log. Idempotent. */
   close(): Promise<void>;
 }
@@ -69,7 +80,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const consents = new ConsentStore(core.config.dataDir);
   const signing = options.signing ?? createSigning(core, { ui });
-  const rpc = new Dispatcher({ core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const services: ApiServices = { core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) };
+  const rpc = new Dispatcher(services);
   const sessions = new Map<WebSocket, Session>();
   const perOrigin = new Map<string, number>();
   const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
@@ -149,11 +161,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (http.address() as AddressInfo).port;
   log.info('listening', { host, port });
+  let compatServer: CompatServer | undefined;
+  let compat: CompatStatus = { state: 'off' };
+  if (options.compat) {
+    try {
+      compatServer = await startCompatServer(services, options.compat.port, host);
+      compat = { state: 'on', port: compatServer.port };
+    } catch (error) {
+      // Another vendor's client on the port must not stop the assistant: 环境检测 reports it with a remedy.
+      log.warn('compatibility endpoint not started', { port: options.compat.port, error: (error as Error).message });
+      compat = { state: 'taken', port: options.compat.port };
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       offChanged();
+      await compatServer?.close();
       for (const ws of sessions.keys()) ws.close(CLOSE_GOING_AWAY, 'assistant shutting down');
       wss.close();
       http.closeAllConnections();
@@ -163,5 +188,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   const trustedSeen = (): { origin: string; time: string }[] => [...seen].map(([origin, time]) => ({ origin, time }));
-  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, close };
+  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, compat, close };
 }

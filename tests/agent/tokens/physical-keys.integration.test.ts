@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVendorTable, resolveModules } from '../../../src-agent/tokens/registry.js';
 import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
-import { addToken, removeToken, useFixtures } from '../../helpers/fixtures.js';
-import { startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
+import { addToken, useFixtures } from '../../helpers/fixtures.js';
+import { removeTokenRetrying, startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
 
 const fx = await useFixtures();
 const dir = mkdtempSync(join(tmpdir(), 'ca-physical-keys-'));
@@ -14,21 +14,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const vendors = loadVendorTable();
 const LABELS = ['供应商', '最后一次', '采购人', '已锁定', '过期证书', '无私钥'].sort();
 const SHA256_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
-
-/**
- * softhsm2-util --delete-token fails when another SoftHSM process creates a lock file in the
- * token's directory while it is being emptied; with two drivers rescanning, that happens.
- */
-async function removeRetrying(key: 'nokey'): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await removeToken(fx, key);
-    } catch (error) {
-      if (attempt >= 5 || !String(error).includes('Could not delete')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 async function withTokens(paths: string[], body: (m: TokenManager) => Promise<void>, onlyConfigured = true): Promise<void> {
   const manager = await startTokens(fx, { modules: resolveModules(paths, vendors, onlyConfigured), pollIntervalMs: 0 });
@@ -113,7 +98,7 @@ describe('two drivers reaching one key: SoftHSM directly and through pin-guard',
     expect(tokenByLabel(manager, '供应商').loggedIn).toBe(true);
     // A fixture key (a token directory SoftHSM is not still writing): removed through both drivers, listed nowhere.
     const removed = waitForChange(manager, (t) => !t.some((x) => x.label === '无私钥'), 15_000);
-    await removeRetrying('nokey');
+    await removeTokenRetrying(fx, 'nokey');
     await removed;
     expect(manager.tokens()).toHaveLength(6);
     expect(manager.keys().some((k) => k.label === '无私钥')).toBe(false);
