@@ -13,6 +13,7 @@ import { ConsentStore } from '../service/consent-store.js';
 import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
 import type { UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
+import type { CompatPortState } from '../check/types.js';
 import { startCompatServer, type CompatServer } from './compat/xtx-server.js';
 import type { ApiServices, RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -41,12 +42,13 @@ export interface ServerOptions {
   compat?: { port: number };
 }
 
-/** State of the compatibility endpoint, for 环境检测. */
-export type CompatStatus =
-  | { state: 'off' }
-  | { state: 'on'; port: number }
-  /** Another program (typically another vendor's client) holds the port. */
-  | { state: 'taken'; port: number };
+/** The `compat` option the config asks for: the endpoint on `xtxCompat.port`, or none when switched off. */
+export function compatOption(config: AgentCore['config']): { compat?: { port: number } } {
+  return config.xtxCompat.enabled ? { compat: { port: config.xtxCompat.port } } : {};
+}
+
+/** State of the compatibility endpoint, for 环境检测 (`taken`: another program, typically another vendor's client, holds the port). */
+export type CompatStatus = CompatPortState;
 
 export interface RunningServer {
   port: number;

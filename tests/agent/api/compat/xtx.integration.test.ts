@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../../src-agent/api/server.js';
+import { runChecks } from '../../../../src-agent/check/index.js';
 import { addToken, useFixtures } from '../../../helpers/fixtures.js';
 import { removeTokenRetrying } from '../../../helpers/tokens.js';
 import { makeConfig, MALL, OTHER, startHarness, type Harness } from '../harness.js';
@@ -39,7 +40,11 @@ describe('compatibility endpoint /xtxapp/ (trusted mall)', () => {
   let h: Harness;
   let client: XtxClient;
   let users: { name: string; certId: string }[] = [];
-  const certOf = (cn: string): string => users.find((u) => u.name === cn)?.certId ?? '';
+  /** The certificate with this CN on the supplier's key (the expired key carries the same company name). */
+  const certOf = (cn: string): string => {
+    const tokenId = h.core.tokens.tokens().find((t) => t.label === '供应商')?.id;
+    return users.find((u) => u.name === cn && u.certId.startsWith(`${tokenId}.`))?.certId ?? '';
+  };
 
   beforeAll(async () => {
     h = await startHarness(fx, await makeConfig(fx), { compat: { port: 0 } });
@@ -83,7 +88,8 @@ describe('compatibility endpoint /xtxapp/ (trusted mall)', () => {
 
   it('SOF_Login ignores the page\'s password and asks the assistant\'s PIN dialog, naming the site', async () => {
     h.ui.answerPins(supplier?.userPin ?? '');
-    expect(await client.call('SOF_Login', certOf('河南示例科技有限公司'), 'page-typed-password-000')).toBe('true');
+    const ok = await client.call('SOF_Login', certOf('河南示例科技有限公司'), 'page-typed-password-000');
+    expect(ok, `SOF_GetLastError ${Number(await client.call('SOF_GetLastError')).toString(16)}`).toBe('true');
     const asked = h.ui.pinRequests.at(-1);
     expect(asked?.origin).toBe(MALL);
     expect(await client.call('SOF_IsLogin', certOf('河南示例科技有限公司'))).toBe('true');
@@ -239,15 +245,29 @@ describe('compatibility endpoint: who may call', () => {
     await expect(XtxClient.open(port, MALL, '/other/')).rejects.toThrow('HTTP 404');
   });
 
-  it('reports the port as taken (and the assistant still starts) when another program holds it', async () => {
-    const holder = createServer();
+  it('环境检测 reports the endpoint as working when it answers as the assistant, and as not started when off', async () => {
+    const on = await runChecks({ core: h.core, port: h.server.port, compat: () => h.server.compat });
+    expect(on.checks.find((c) => c.id === 'service.xtx')).toMatchObject({ status: 'ok', data: { state: 'on', port } });
+    const off = await runChecks({ core: h.core, port: h.server.port, compat: () => ({ state: 'off' }) });
+    expect(off.checks.find((c) => c.id === 'service.xtx')?.status).toBe('skipped');
+  });
+
+  it('reports the port as taken (and the assistant still starts) when another program holds it', { timeout: 60_000 }, async () => {
+    const held: Socket[] = [];
+    const holder = createServer((socket) => held.push(socket.on('error', () => undefined)));
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
-    const held = (holder.address() as { port: number }).port;
-    const server = await startServer({ core: h.core, ui: h.ui, port: 0, compat: { port: held } });
+    const heldPort = (holder.address() as { port: number }).port;
+    const server = await startServer({ core: h.core, ui: h.ui, port: 0, compat: { port: heldPort } });
     try {
-      expect(server.compat).toEqual({ state: 'taken', port: held });
+      expect(server.compat).toEqual({ state: 'taken', port: heldPort });
+      const report = await runChecks({ core: h.core, port: server.port, compat: () => server.compat });
+      const taken = report.checks.find((c) => c.id === 'service.xtx');
+      expect(taken).toMatchObject({ status: 'warn', data: { state: 'taken', port: heldPort } });
+      expect(taken?.detailZh).toContain('其他 CA 厂商');
+      expect(taken?.remedyZh).toContain('自启动');
     } finally {
       await server.close();
+      for (const socket of held) socket.destroy();
       await new Promise<void>((r) => holder.close(() => r()));
     }
   });
