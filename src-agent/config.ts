@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PIN_CACHE_SECONDS, MAX_CONFIG_BYTES } from './limits.js';
+import { DEFAULT_PIN_REUSE_MINUTES, MAX_CONFIG_BYTES, MAX_PIN_REUSE_MINUTES } from './limits.js';
 import { modulePathOf, providerOf } from './tokens/provider.js';
 
 /**
@@ -64,8 +64,18 @@ export const configSchema = z.strictObject({
   intermediates: z.array(z.string().min(1).max(1000)).max(200).default([]),
   /** Seal images for certificates whose token carries none. */
   seals: z.array(sealSchema).max(100).default([]),
-  /** Idle seconds a 环境检测 login keeps serving trusted origins (default 600). */
-  pinCacheSeconds: z.number().int().min(0).max(86_400).default(DEFAULT_PIN_CACHE_SECONDS),
+  /**
+   * N of the PIN dialog's “本次会话 N 分钟内不再询问” tick (default 10; 0 hides the tick, so
+   * every signature asks the PIN).
+   */
+  pinReuseMinutes: z.number().int().min(0).max(MAX_PIN_REUSE_MINUTES).default(DEFAULT_PIN_REUSE_MINUTES),
+  /**
+   * Trusted origins whose login is reused without the tick, minutes after the PIN was
+   * entered for that origin (silent batches). Each must be in `trustedOrigins`.
+   */
+  pinReuseOrigins: z.record(originSchema, z.number().int().min(1).max(MAX_PIN_REUSE_MINUTES)).default({}),
+  /** Replaced by `pinReuseMinutes`/`pinReuseOrigins`; still accepted in old files, not used. */
+  pinCacheSeconds: z.number().int().min(0).max(86_400).optional(),
   /** Where the audit log, consents and logs go (default: the user's data directory). */
   dataDir: z.string().min(1).max(1000).optional(),
   language: z.enum(['zh-CN', 'en']).default('zh-CN'),
@@ -110,6 +120,8 @@ export function parseConfig(text: string, source = '配置', baseDir = process.c
   }
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const c = parsed.data;
+  const untrusted = Object.keys(c.pinReuseOrigins).filter((o) => !c.trustedOrigins.includes(o));
+  if (untrusted.length > 0) throw new ConfigError(`${source} 有误：pinReuseOrigins 只能列出 trustedOrigins 中的网站：${untrusted.slice(0, 3).join('，')}`);
   return {
     ...c,
     modules: c.modules.map((m) => {

@@ -49,8 +49,10 @@ export const SKF_SIGNER_RECHECK_MS = 10_000;
 
 /** How long the user has to answer a PIN or consent dialog, ms (default 2 min). */
 export const DIALOG_TIMEOUT_MS = 120_000;
-/** Idle time after which a 环境检测 login stops serving trusted origins, s (default 600; config `pinCacheSeconds`). */
-export const DEFAULT_PIN_CACHE_SECONDS = 600;
+/** N of the PIN dialog's “本次会话 N 分钟内不再询问” tick, minutes (default 10; config `pinReuseMinutes`, 0 hides the tick). */
+export const DEFAULT_PIN_REUSE_MINUTES = 10;
+/** Longest reuse a tick or a `pinReuseOrigins` entry may grant, minutes (default 8 h, a working day). */
+export const MAX_PIN_REUSE_MINUTES = 480;
 
 /** Audit log: fsync at most this long after a record is written, ms (default 1 s). */
 export const AUDIT_FSYNC_MS = 1_000;

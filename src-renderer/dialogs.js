@@ -42,6 +42,8 @@ export function mountDialogs(assistant) {
   const answerPin = async (kind, pinText) => {
     if (!current) return;
     const id = current.view.id;
+    const tick = dialog.querySelector('#pin-reuse');
+    const reuse = kind !== 'cancel' && tick instanceof HTMLInputElement && tick.checked;
     const pin = pinText ? Array.from(new TextEncoder().encode(pinText)) : undefined;
     if (kind === 'cancel') close();
     else {
@@ -52,7 +54,7 @@ export function mountDialogs(assistant) {
       if (status) status.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('pinVerifying'));
       current.timer = setTimeout(() => current?.state === 'verifying' && close(), VERIFY_WAIT_MS);
     }
-    await assistant.answerPin({ id, kind, ...(pin ? { pin } : {}) }).catch(() => undefined);
+    await assistant.answerPin({ id, kind, ...(pin ? { pin } : {}), ...(reuse ? { reuse: true } : {}) }).catch(() => undefined);
     pin?.fill(0);
   };
 
@@ -79,8 +81,14 @@ export function mountDialogs(assistant) {
       form.addEventListener('submit', (e) => { e.preventDefault(); void answerPin('cancel'); });
       return form;
     }
+    // Off by default: every signature asks the CA password unless the user ticks this.
+    const reuseTick = view.reuseMinutes
+      ? h('label', { class: 'pin-reuse', for: 'pin-reuse' },
+        h('input', { type: 'checkbox', id: 'pin-reuse', name: 'reuse' }),
+        h('span', {}, t('pinReuse', { n: view.reuseMinutes }), h('span', { class: 'muted small' }, `（${t('pinReuseNote', { n: view.reuseMinutes })}）`)))
+      : null;
     if (view.pin.protectedAuthPath) {
-      add(head, rows, h('p', { class: 'pinpad' }, t('pinPadText')),
+      add(head, rows, h('p', { class: 'pinpad' }, t('pinPadText')), reuseTick,
         h('div', { class: 'pin-status', role: 'status' }),
         h('div', { class: 'buttons' },
           h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t('cancel')),
@@ -95,7 +103,7 @@ export function mountDialogs(assistant) {
     add(head, rows,
       view.pin.finalTry ? h('div', { class: 'alert danger final', role: 'alert' }, h('strong', {}, t('pinRetries', { n: 1 })), h('p', {}, t('pinFinal'))) : null,
       h('label', { for: 'pin-input', class: 'pin-label' }, t('pinLabel'), h('span', { class: 'muted small', id: 'pin-help' }, `（${t('pinLength', { min: view.pin.minLength, max: view.pin.maxLength })}${tries && !view.lastError && !view.pin.finalTry ? '，' + tries : ''}）`)),
-      input, error,
+      input, error, reuseTick,
       h('div', { class: 'pin-status', role: 'status' }),
       h('div', { class: 'buttons' },
         h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t('cancel')),

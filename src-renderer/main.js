@@ -150,7 +150,7 @@ async function originsPanel() {
 async function settingsPanel() {
   const s = await assistant.getSettings({});
   const field = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('div', { class: 'muted small' }, hint) : null);
-  const cache = h('input', { id: 'set-cache', type: 'number', min: 0, max: 1440, value: Math.round(s.pinCacheSeconds / 60) });
+  const cache = h('input', { id: 'set-cache', type: 'number', min: 0, max: 480, value: s.pinReuseMinutes });
   const port = h('input', { id: 'set-port', type: 'number', min: 1, max: 65535, value: s.port });
   const modules = h('textarea', { id: 'set-modules', rows: 3 }, s.modules.join('\n'));
   const lang = h('select', { id: 'set-lang' }, h('option', { value: 'zh-CN', selected: s.language === 'zh-CN' }, '中文（简体）'), h('option', { value: 'en', selected: s.language === 'en' }, 'English'));
@@ -164,7 +164,7 @@ async function settingsPanel() {
   const save = h('button', { class: 'primary', disabled: !s.configFile, onclick: async () => {
     try {
       const r = await assistant.setSettings({
-        pinCacheSeconds: Number(/** @type {HTMLInputElement} */ (cache).value) * 60,
+        pinReuseMinutes: Number(/** @type {HTMLInputElement} */ (cache).value),
         port: Number(/** @type {HTMLInputElement} */ (port).value),
         modules: /** @type {HTMLTextAreaElement} */ (modules).value.split('\n').map((l) => l.trim()).filter(Boolean),
       });

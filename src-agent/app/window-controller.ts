@@ -51,7 +51,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     const file = core.config.configFile;
     const saved = file ? ((JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) ?? {}) as Partial<SettingsView>) : {};
     return {
-      pinCacheSeconds: typeof saved.pinCacheSeconds === 'number' ? saved.pinCacheSeconds : core.config.pinCacheSeconds,
+      pinReuseMinutes: typeof saved.pinReuseMinutes === 'number' ? saved.pinReuseMinutes : core.config.pinReuseMinutes,
       port: typeof saved.port === 'number' ? saved.port : core.config.port,
       modules: Array.isArray(saved.modules) ? saved.modules.map(String) : [...core.config.modules],
       language: core.config.language,
@@ -92,8 +92,8 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       return running;
     },
 
-    async answerPin({ id, kind, pin }) {
-      if (!ui.answerPin(id, kind, pin)) throw new AssistantError('BAD_REQUEST', 'no such PIN dialog');
+    async answerPin({ id, kind, pin, reuse }) {
+      if (!ui.answerPin(id, kind, pin, reuse === true)) throw new AssistantError('BAD_REQUEST', 'no such PIN dialog');
       return {};
     },
 
@@ -160,7 +160,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       const tmp = `${file}.tmp`;
       await writeFile(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
       await rename(tmp, file);
-      const restartNeeded = (params.port !== undefined && params.port !== core.config.port) || (params.modules !== undefined && params.modules.join('\n') !== core.config.modules.join('\n')) || (params.pinCacheSeconds !== undefined && params.pinCacheSeconds !== core.config.pinCacheSeconds);
+      const restartNeeded = (params.port !== undefined && params.port !== core.config.port) || (params.modules !== undefined && params.modules.join('\n') !== core.config.modules.join('\n')) || (params.pinReuseMinutes !== undefined && params.pinReuseMinutes !== core.config.pinReuseMinutes);
       // The language applies at once; the rest when the assistant restarts.
       if (params.language) core.config.language = params.language;
       return { ...(await settings()), saved: true, restartNeeded };

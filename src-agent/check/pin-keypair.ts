@@ -73,7 +73,7 @@ async function checkToken(ctx: CheckContext, token: TokenInfo): Promise<void> {
       pin.fill(0);
     }
     ctx.options.onLogin?.(token.id);
-    ctx.emit({ ...base, status: 'ok', detailZh: 'PIN 正确，已登录 CA 锁（商城签章时无需再次输入，空闲一段时间后自动退出）', detailEn: 'PIN accepted; the token stays logged in' });
+    ctx.emit({ ...base, status: 'ok', detailZh: 'PIN 正确（商城签章时仍会弹出互认助手窗口请您输入 CA 密码）', detailEn: 'PIN accepted; the token stays logged in' });
   } else {
     ctx.emit({ ...base, status: 'ok', detailZh: 'CA 锁已处于登录状态', detailEn: 'The token is already logged in' });
   }

@@ -79,10 +79,14 @@ export function parseFrame(text: string, lang: Lang = 'zh-CN'): ParseResult {
   return { ok: true, request };
 }
 
-/** Picks the details that may reach a web page; everything else stays in the log. */
-function publicDetails(details: ErrorDetails): Partial<ErrorData> {
+/**
+ * Picks the details that may reach a web page; everything else stays in the log.
+ * An INTERNAL error carries no detail line: whatever went wrong is not the page's to read.
+ */
+function publicDetails(details: ErrorDetails, reason: AssistantError['reason']): Partial<ErrorData> {
   const out: Partial<ErrorData> = {};
-  const { retriesLeft, ckr, detailZh, issues } = details;
+  const { retriesLeft, ckr, issues } = details;
+  const detailZh = reason === 'INTERNAL' ? undefined : details.detailZh;
   if (typeof retriesLeft === 'number' && Number.isSafeInteger(retriesLeft) && retriesLeft >= 0) out.retriesLeft = retriesLeft;
   if (typeof ckr === 'string' && /^(CKR|SAR)_[A-Z0-9_]{1,60}$/.test(ckr)) out.ckr = ckr;
   if (typeof detailZh === 'string' && detailZh.length <= 500) out.detailZh = detailZh;
@@ -114,7 +118,7 @@ export function errorReply(id: JsonRpcId | null | undefined, error: AssistantErr
         remedy: lang === 'en' ? info.remedyEn : info.remedyZh,
         messageEn: info.en,
         remedyEn: info.remedyEn,
-        ...publicDetails(error.details),
+        ...publicDetails(error.details, error.reason),
       },
     },
   };

@@ -102,7 +102,8 @@ export class CertificateService {
     try {
       data = await readFile(configured.image);
     } catch {
-      throw new AssistantError('INTERNAL', `seal image file unreadable: ${configured.image}`, { detailZh: `印章图片文件无法读取：${configured.image}` });
+      // The path is for the log; the user's line names the setting, not a file on this machine.
+      throw new AssistantError('INTERNAL', `seal image file unreadable: ${configured.image}`, { detailZh: '配置中指定的印章图片文件无法读取（见配置项 seals）' });
     }
     const image = withInfo(data, 'config');
     return { ...image, widthMm: configured.widthMm ?? image.widthMm, heightMm: configured.heightMm ?? image.heightMm };

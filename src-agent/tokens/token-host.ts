@@ -44,7 +44,10 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   #child: ChildProcess | undefined;
   #starting: Promise<ChildProcess> | undefined;
   #queue: Pending[] = [];
-  #inFlight: (Pending & { id: number; timer: NodeJS.Timeout }) | undefined;
+  /** The call sent and not answered yet, with the child it was sent to. */
+  #inFlight: (Pending & { id: number; timer: NodeJS.Timeout; child: ChildProcess }) | undefined;
+  /** Children this side killed (timeout): their `exit` was already reported as 'killed'. */
+  readonly #killed = new WeakSet<ChildProcess>();
   /** Set while a call is being dispatched (host starting), so a second pump cannot dispatch too. */
   #dispatching = false;
   #nextId = 1;
@@ -107,7 +110,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     this.#dispatching = false;
     const id = this.#nextId++;
     const timer = setTimeout(() => this.#onTimeout(id), next.timeoutMs);
-    this.#inFlight = { ...next, id, timer };
+    this.#inFlight = { ...next, id, timer, child };
     const message: HostCall = { id, request: next.request };
     child.send(message);
   }
@@ -124,6 +127,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   #kill(): void {
     const child = this.#child;
     this.#child = undefined;
+    if (child) this.#killed.add(child);
     if (child && child.exitCode === null) child.kill('SIGKILL');
     this.emit('exit', 'killed');
     void this.#pump();
@@ -179,13 +183,16 @@ export class TokenHost extends TypedEmitter<HostEvents> {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         if (this.#child === child) this.#child = undefined;
+        // Only a call sent to this child dies with it; one already sent to its successor is not touched.
         const pending = this.#inFlight;
-        if (pending) {
+        if (pending && pending.child === child) {
           clearTimeout(pending.timer);
           this.#inFlight = undefined;
           pending.reject(new AssistantError('MODULE_CRASHED', `token host exited (code ${code}, signal ${signal}) during ${pending.request.op}`));
         }
-        if (!this.#stopped) {
+        if (this.#killed.has(child)) {
+          // Reported once already, when it was killed.
+        } else if (!this.#stopped) {
           log.warn('token host exited', { module: this.modulePath, code, signal, stderr: stderr.trim().slice(-500) });
           this.emit('exit', 'crashed');
         } else this.emit('exit', 'stopped');

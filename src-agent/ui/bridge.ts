@@ -31,7 +31,7 @@ export const BRIDGE_METHODS = {
   runCheck: method<CheckReport>()(empty),
   /** Answers an open PIN dialog. */
   answerPin: method<Record<string, never>>()(
-    z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional() }),
+    z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional(), reuse: z.boolean().optional() }),
   ),
   /** Answers an open consent dialog. */
   answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny']) })),
@@ -43,7 +43,7 @@ export const BRIDGE_METHODS = {
   /** Saves settings into the config file; port and drivers apply at the next start. */
   setSettings: method<SettingsView & { saved: boolean; restartNeeded: boolean }>()(
     z.strictObject({
-      pinCacheSeconds: z.number().int().min(0).max(86_400).optional(),
+      pinReuseMinutes: z.number().int().min(0).max(480).optional(),
       port: z.number().int().min(1).max(65_535).optional(),
       modules: z.array(z.string().min(1).max(1000)).max(50).optional(),
       language: z.enum(['zh-CN', 'en']).optional(),
@@ -122,7 +122,8 @@ export interface CertView {
 }
 
 export interface SettingsView {
-  pinCacheSeconds: number;
+  /** N of the PIN dialog's “本次会话 N 分钟内不再询问” tick; 0: no tick. */
+  pinReuseMinutes: number;
   port: number;
   modules: string[];
   language: 'zh-CN' | 'en';
@@ -142,6 +143,8 @@ export interface PinDialogView {
   pin: TokenView['pin'];
   attempt: number;
   lastError?: 'PIN_INCORRECT' | 'PIN_LEN_RANGE';
+  /** N of the “本次会话 N 分钟内不再询问” tick to offer (unticked); absent: no tick. */
+  reuseMinutes?: number;
 }
 
 export interface ConsentDialogView {

@@ -28,9 +28,12 @@ export interface PinRequest {
   attempt: number;
   /** Set when asking again after a wrong PIN. */
   lastError?: 'PIN_INCORRECT' | 'PIN_LEN_RANGE';
+  /** N of the “本次会话 N 分钟内不再询问” tick the dialog offers (off until the user ticks it); absent: no tick. */
+  reuseMinutes?: number;
 }
 
-export type PinAnswer = { kind: 'pin'; pin: Buffer } | { kind: 'pin-pad' } | { kind: 'cancel' };
+/** `reuse`: the user ticked “本次会话 N 分钟内不再询问” (ignored unless the request offered it). */
+export type PinAnswer = { kind: 'pin'; pin: Buffer; reuse?: boolean } | { kind: 'pin-pad'; reuse?: boolean } | { kind: 'cancel' };
 
 export interface ConsentRequest {
   origin: string;

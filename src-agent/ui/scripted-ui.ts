@@ -8,7 +8,8 @@ function record<T>(list: T[], item: T): void {
   if (list.length > RECORD_MAX) list.splice(0, list.length - RECORD_MAX);
 }
 
-type PinScript = string | 'cancel' | 'pin-pad' | ((request: PinRequest) => PinAnswer | Promise<PinAnswer>);
+/** A PIN typed; `{ pin, reuse: true }` also ticks “本次会话 N 分钟内不再询问”. */
+type PinScript = string | { pin: string; reuse: boolean } | 'cancel' | 'pin-pad' | ((request: PinRequest) => PinAnswer | Promise<PinAnswer>);
 type ConsentScript = ConsentAnswer | ((request: ConsentRequest) => ConsentAnswer | Promise<ConsentAnswer>);
 
 /**
@@ -39,6 +40,7 @@ export class ScriptedUi implements UiPort {
     if (next === undefined || next === 'cancel') return { kind: 'cancel' };
     if (next === 'pin-pad') return { kind: 'pin-pad' };
     if (typeof next === 'function') return next(request);
+    if (typeof next === 'object') return { kind: 'pin', pin: Buffer.from(next.pin, 'utf8'), ...(next.reuse ? { reuse: true } : {}) };
     return { kind: 'pin', pin: Buffer.from(next, 'utf8') };
   }
 

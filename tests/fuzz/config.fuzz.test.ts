@@ -78,7 +78,7 @@ describe('config fuzzing', () => {
     const r = new SeededRandom(FUZZ_SEED);
     const values: unknown[] = [null, true, 0, -1, 1e308, '', '*', 'https://*.gov.cn', 'http://evil.example', 'null', [], {}, ['*'], ['https://mall.example'],
       { __proto__: null }, JSON.parse('{"__proto__": {"x": 1}}'), 'x'.repeat(2000), '\ud800', 'https://mall.example:99999'];
-    const keys = ['port', 'trustedOrigins', 'modules', 'onlyConfiguredModules', 'vendorTable', 'trustAnchors', 'intermediates', 'seals', 'pinCacheSeconds',
+    const keys = ['port', 'trustedOrigins', 'modules', 'onlyConfiguredModules', 'vendorTable', 'trustAnchors', 'intermediates', 'seals', 'pinCacheSeconds', 'pinReuseMinutes', 'pinReuseOrigins',
       'dataDir', 'language', 'sm2UserId', '__proto__', 'constructor', 'prototype', 'extra'];
     let accepted = 0;
     for (let i = 0; i < 2000; i++) {

@@ -53,7 +53,7 @@ describe('fuzzing', () => {
   it(`dispatcher: ${FRAMES} generated frames (seed ${FUZZ_SEED}) plus the corpus, each answered, memory bounded`, { timeout: 85_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ca-assistant-fuzz-'));
     const { core, ui } = agent;
-    const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinCacheSeconds: 600 });
+    const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinReuseMinutes: 10 });
     const signing = new SigningUseCase({ certs: core.certs, signing: core.signing, policy, audit: new AuditLog(dataDir), ui });
     const rpc = new Dispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), lang: 'zh-CN' });
     const frames: FuzzFrame[] = CORPUS.map((text, index) => ({ index: -1 - index, kind: 'corpus', text }));

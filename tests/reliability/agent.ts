@@ -70,14 +70,20 @@ export function fixtureToken(fx: FixtureManifest, key: FixtureTokenKey): Fixture
 }
 
 /**
- * Logs a token in as the user would in 环境检测, so every trusted origin signs
- * without a PIN dialog (the policy's user login). Returns the agent's token id.
+ * Logs a token in as the user would for each trusted origin: one PIN dialog per
+ * origin, answered with the PIN and the “本次会话 N 分钟内不再询问” tick, so every
+ * trusted origin then signs without a dialog for pinReuseMinutes (10 min).
+ * Returns the agent's token id.
  */
 export async function loginAsUser(agent: Agent, token: FixtureToken): Promise<string> {
   const id = agent.core.tokens.tokens().find((t) => t.label === token.label)?.id;
   if (!id) throw new Error(`agent does not see token ${token.label}`);
-  await agent.core.tokens.login(id, Buffer.from(token.userPin));
-  agent.server.policy.registerUserLogin(id);
+  const entry = (await agent.core.certs.list(id))[0];
+  if (!entry) throw new Error(`no certificate on ${token.label}`);
+  for (const origin of TRUSTED_ORIGINS) {
+    agent.ui.answerPins({ pin: token.userPin, reuse: true });
+    await agent.server.policy.withLogin({ origin, trusted: true }, entry, async () => undefined);
+  }
   return id;
 }
 

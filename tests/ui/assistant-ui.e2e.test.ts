@@ -140,6 +140,28 @@ describe('PIN dialog for a trusted mall page', () => {
     expect(verified.stderr).toContain('Verification successful');
   });
 
+  it('asks again for the next seal (the tick is off by default); ticked, the seal after that needs no dialog', async () => {
+    const signer = { sign: orgCn('supplier'), token: token('supplier').label };
+    const again = fromPage(mall, { ...signer, doc: '采购合同-2026-002.pdf' });
+    await pinDialog().waitFor();
+    const tick = pinDialog().locator('#pin-reuse');
+    expect(await tick.isChecked()).toBe(false);
+    expect(await pinDialog().innerText()).toContain('本次会话 10 分钟内不再询问');
+    const input = pinDialog().locator('#pin-input:not([disabled])');
+    await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
+    await input.fill(token('supplier').userPin);
+    await tick.check();
+    await shot('pin-dialog-reuse');
+    await input.press('Enter');
+    expect((await again).reason).toBeUndefined();
+    const asked = h.headless.ui.pending().length;
+    const silent = await fromPage(mall, { ...signer, doc: '采购合同-2026-003.pdf' });
+    expect(silent.reason).toBeUndefined();
+    expect(h.headless.ui.pending().length).toBe(asked);
+    expect(await pinDialog().count()).toBe(0);
+    await h.api.policy.logout(h.core.tokens.tokens().find((t) => t.label === token('supplier').label)!.id);
+  });
+
   it('Esc gives the page USER_CANCELLED', async () => {
     const pending = fromPage(mall, { sign: orgCn('purchaser'), token: token('purchaser').label });
     await pinDialog().waitFor();
@@ -278,7 +300,7 @@ describe('设置 and 诊断', () => {
     await assistant.locator('#set-cache').fill('15');
     await assistant.getByRole('button', { name: '保存设置' }).click();
     await assistant.locator('.note', { hasText: '设置已保存' }).waitFor();
-    expect(JSON.parse(await readFile(h.configFile, 'utf8')).pinCacheSeconds).toBe(900);
+    expect(JSON.parse(await readFile(h.configFile, 'utf8')).pinReuseMinutes).toBe(15);
     await assistant.locator('#set-lang').selectOption('en');
     await assistant.locator('#tab-settings', { hasText: 'Settings' }).waitFor();
     expect(await assistant.locator('#status').innerText()).toContain('Local service');

@@ -28,7 +28,8 @@ export const command: CliCommand = {
     if (typeof scripted === 'string') {
       if (process.env.CA_ASSISTANT_TEST !== '1') throw new UsageError('--scripted-ui-pins 仅在测试环境（CA_ASSISTANT_TEST=1）下可用');
       const pins = scripted.split(',').filter((p) => p.length > 0);
-      ui = new ScriptedUi().answerPins(...pins).answerConsents(...pins.map(() => 'once' as const));
+      // The scripted user ticks “本次会话 N 分钟内不再询问”, so one PIN per token serves the mall's flow.
+      ui = new ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
     } else {
       ui = new HeadlessUi();
     }

@@ -77,16 +77,16 @@ export class AuditLog {
    */
   append(record: AuditRecord): void {
     const line = Buffer.from((this.#torn ? '\n' : '') + JSON.stringify(record) + '\n', 'utf8');
+    let written = 0;
     try {
       this.#open();
       if (this.#size > 0 && this.#size + line.length > this.#rotateBytes) this.#rotate();
-      let written = 0;
       while (written < line.length) written += writeSync(this.#open(), line, written);
       this.#size += line.length;
       this.#torn = false;
       this.#scheduleFsync();
     } catch (error) {
-      this.#torn = true;
+      if (written > 0) this.#torn = true;
       this.#drop();
       const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
       log.error('audit record not written', { code, error: (error as Error).message });

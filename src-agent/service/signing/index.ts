@@ -23,7 +23,7 @@ export interface CreateSigningOptions {
 
 /** Wires the use case over the core: one per process that signs (server, CLI command). */
 export function createSigning(core: AgentCore, options: CreateSigningOptions): SigningUseCase {
-  const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui: options.ui, pinCacheSeconds: core.config.pinCacheSeconds, ...options.policy });
+  const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui: options.ui, pinReuseMinutes: core.config.pinReuseMinutes, pinReuseOrigins: core.config.pinReuseOrigins, ...options.policy });
   const audit = options.audit ?? new AuditLog(core.config.dataDir);
   return new SigningUseCase({ certs: core.certs, signing: core.signing, policy, audit, ui: options.ui, ...(options.steps ? { steps: options.steps } : {}) });
 }

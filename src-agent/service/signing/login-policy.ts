@@ -1,9 +1,17 @@
 /**
- * Who may use a logged-in token, per (token, origin). PKCS#11 login is per
- * token, so an origin proves it knows the PIN by logging the token in itself
- * (after a C_Logout when someone else's login is active). A login the user
- * made in 环境检测 (origin null) serves trusted origins until it has been
- * idle `pinCacheSeconds`. Every entry ends on idle timeout, logout or removal.
+ * When a signature may use a logged-in token, per (token, origin). As the mall
+ * manual has it, a signature asks the CA password in the assistant's dialog
+ * ("系统会自动弹窗，需输入ca密码"). A login is reused only
+ *
+ * - by the same origin, within the N minutes the user chose by ticking
+ *   “本次会话 N 分钟内不再询问” in that dialog (off by default; N is `pinReuseMinutes`), or
+ * - by a trusted origin listed in `pinReuseOrigins` (silent batches), for its minutes.
+ *
+ * Never across origins: PKCS#11 login is per token, so a new origin proves it
+ * has the user's PIN by logging the token in itself (after a C_Logout); the
+ * grants other origins hold stay theirs. A login nobody may reuse is logged
+ * out right after its signature. Grants end when they expire, on logout and on
+ * removal.
  */
 import { DIALOG_TIMEOUT_MS } from '../../limits.js';
 import { AssistantError } from '../../protocol/errors.js';
@@ -14,12 +22,13 @@ import { logger } from '../../util/log.js';
 import type { CertEntry, CertificateService } from '../cert-service.js';
 
 const log = logger('login-policy');
+const MINUTE_MS = 60_000;
 
 /** A request to use a certificate's key. */
 export interface KeyUse {
-  /** The web origin asking; null for the assistant itself. */
+  /** The web origin asking; null for the user in the assistant. */
   origin: string | null;
-  /** The origin is in `trustedOrigins` (may ride on a 环境检测 login). */
+  /** The origin is in `trustedOrigins` (may have a `pinReuseOrigins` entry). */
   trusted: boolean;
   /** What the site claims it signs, shown in the PIN dialog. */
   documentName?: string;
@@ -33,8 +42,10 @@ export interface LoginPolicyOptions {
   tokens: TokenManager;
   certs: CertificateService;
   ui: UiPort;
-  /** Idle seconds after which a login stops serving anyone (config `pinCacheSeconds`). */
-  pinCacheSeconds: number;
+  /** N of the dialog's reuse tick, minutes (config `pinReuseMinutes`; 0: no tick). */
+  pinReuseMinutes: number;
+  /** Trusted origins reusing their login without the tick, minutes (config `pinReuseOrigins`). */
+  pinReuseOrigins?: Readonly<Record<string, number>>;
   /** PIN dialog timeout, ms (default DIALOG_TIMEOUT_MS). */
   dialogTimeoutMs?: number;
   /** Wrong PINs asked again before the error goes to the caller (default: until cancelled or locked; the CLI: 1). */
@@ -42,7 +53,7 @@ export interface LoginPolicyOptions {
   now?: () => number;
 }
 
-/** origin (null = 环境检测) → last use, ms. */
+/** origin (null = the user in the assistant) → the time its reuse ends, ms. */
 type Grants = Map<string | null, number>;
 
 export class LoginPolicy {
@@ -55,22 +66,22 @@ export class LoginPolicy {
   constructor(private readonly options: LoginPolicyOptions) {
     this.#now = options.now ?? Date.now;
     this.#offChanged = options.tokens.on('changed', (tokens) => this.#onChanged(tokens));
-    this.#sweep = setInterval(() => void this.#expireIdle(), Math.min(1000, Math.max(100, options.pinCacheSeconds * 500)));
+    this.#sweep = setInterval(() => void this.#expire(), 1000);
     this.#sweep.unref();
   }
 
   /**
-   * Records a login the user made in the assistant itself (环境检测): it then
-   * serves trusted origins until idle for `pinCacheSeconds` or the key is removed.
+   * Records a login the user made in the assistant itself (环境检测). It serves
+   * the user (origin null) for `pinReuseMinutes`, never a site.
    */
   registerUserLogin(tokenId: string): void {
-    this.#grantsOf(tokenId).set(null, this.#now());
+    this.#grantsOf(tokenId).set(null, this.#now() + Math.max(1, this.options.pinReuseMinutes) * MINUTE_MS);
   }
 
   /**
    * Runs `op` with the certificate's token logged in for `use.origin`, asking
-   * the PIN when this origin has no live login. Calls on one token run one at
-   * a time (so at most one PIN dialog per token).
+   * the PIN unless this origin holds a live reuse grant. Calls on one token run
+   * one at a time (so at most one PIN dialog per token).
    * @throws AssistantError PIN_LOCKED (no dialog shown), USER_CANCELLED, TIMEOUT, TOKEN_REMOVED, and whatever `op` throws.
    */
   async withLogin<T>(use: KeyUse, entry: CertEntry, op: () => Promise<T>): Promise<T> {
@@ -78,12 +89,14 @@ export class LoginPolicy {
     return this.#serialize(tokenId, async () => {
       const token = this.#token(tokenId);
       if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; no dialog shown', { retriesLeft: 0 });
-      if (token.loggedIn && (use.anyLogin || this.#allowed(tokenId, use))) {
-        this.#touch(tokenId, use);
-        return op();
-      }
+      if (token.loggedIn && (use.anyLogin || this.#live(tokenId, use.origin))) return op();
       await this.#login(use, entry, token);
-      return op();
+      try {
+        return await op();
+      } finally {
+        // Nobody may reuse this login: it ends with its signature.
+        if (!this.#anyLive(tokenId)) await this.#logoutQuietly(tokenId);
+      }
     });
   }
 
@@ -119,21 +132,25 @@ export class LoginPolicy {
     return grants;
   }
 
-  #fresh(lastUse: number | undefined): boolean {
-    return lastUse !== undefined && this.#now() - lastUse <= this.options.pinCacheSeconds * 1000;
+  #live(tokenId: string, origin: string | null): boolean {
+    const until = this.#grants.get(tokenId)?.get(origin);
+    return until !== undefined && this.#now() < until;
   }
 
-  #allowed(tokenId: string, use: KeyUse): boolean {
-    const grants = this.#grants.get(tokenId);
-    if (!grants) return false;
-    if (this.#fresh(grants.get(use.origin))) return true;
-    return use.trusted && use.origin !== null && this.#fresh(grants.get(null));
+  #anyLive(tokenId: string): boolean {
+    return [...(this.#grants.get(tokenId)?.keys() ?? [])].some((origin) => this.#live(tokenId, origin));
   }
 
-  #touch(tokenId: string, use: KeyUse): void {
-    const grants = this.#grantsOf(tokenId);
-    const key = this.#fresh(grants.get(use.origin)) ? use.origin : null;
-    grants.set(key, this.#now());
+  /** Minutes a fresh login for `use` may be reused: the configured batch origin's, or the tick's when ticked. */
+  #reuseMinutes(use: KeyUse, answer: PinAnswer): number {
+    const configured = use.trusted && use.origin !== null ? this.options.pinReuseOrigins?.[use.origin] : undefined;
+    if (configured) return configured;
+    const ticked = answer.kind !== 'cancel' && answer.reuse === true;
+    return ticked && this.#offersTick(use) ? this.options.pinReuseMinutes : 0;
+  }
+
+  #offersTick(use: KeyUse): boolean {
+    return this.options.pinReuseMinutes > 0 && use.origin !== null;
   }
 
   async #login(use: KeyUse, entry: CertEntry, first: TokenInfo): Promise<void> {
@@ -144,15 +161,19 @@ export class LoginPolicy {
       const answer = await this.#ask(use, entry, token, attempt, lastError);
       if (answer.kind === 'cancel') throw new AssistantError('USER_CANCELLED', 'PIN dialog cancelled');
       const pin = answer.kind === 'pin' ? answer.pin : Buffer.alloc(0);
+      // Other origins' grants are their users' choices and outlive this re-login (the same PIN logs in again).
+      const kept = new Map(this.#grants.get(token.id) ?? []);
       try {
-        // Someone else's (or an expired) login is active: the new origin proves the PIN itself.
-        if (this.#token(token.id).loggedIn) {
-          this.#grants.delete(token.id);
-          await tokens.logout(token.id);
-        }
+        // Someone else's (or an expired) login is active: this origin proves the PIN itself.
+        if (this.#token(token.id).loggedIn) await tokens.logout(token.id);
         await tokens.login(token.id, pin);
-        this.#grants.delete(token.id);
-        this.#grantsOf(token.id).set(use.origin, this.#now());
+        const grants = this.#grantsOf(token.id);
+        grants.clear();
+        for (const [origin, until] of kept) if (origin !== use.origin && this.#now() < until) grants.set(origin, until);
+        const minutes = this.#reuseMinutes(use, answer);
+        if (minutes > 0) grants.set(use.origin, this.#now() + minutes * MINUTE_MS);
+        if (grants.size === 0) this.#grants.delete(token.id);
+        log.info('logged in', { tokenId: token.id, origin: use.origin, reuseMinutes: minutes });
         return;
       } catch (error) {
         if (!AssistantError.is(error) || (error.reason !== 'PIN_INCORRECT' && error.reason !== 'PIN_LEN_RANGE')) throw error;
@@ -176,6 +197,7 @@ export class LoginPolicy {
       attempt,
       ...(use.documentName !== undefined ? { documentName: use.documentName } : {}),
       ...(lastError ? { lastError } : {}),
+      ...(this.#offersTick(use) ? { reuseMinutes: this.options.pinReuseMinutes } : {}),
     };
     const timeout = AbortSignal.timeout(this.options.dialogTimeoutMs ?? DIALOG_TIMEOUT_MS);
     const signal = use.signal ? AbortSignal.any([use.signal, timeout]) : timeout;
@@ -190,6 +212,13 @@ export class LoginPolicy {
     }).catch((error: unknown) => {
       throw AssistantError.is(error) ? error : new AssistantError('INTERNAL', `PIN dialog failed: ${String(error)}`);
     });
+  }
+
+  async #logoutQuietly(tokenId: string): Promise<void> {
+    this.#grants.delete(tokenId);
+    const token = this.options.tokens.tokens().find((t) => t.id === tokenId);
+    if (!token?.loggedIn) return;
+    await this.options.tokens.logout(tokenId).catch((error: unknown) => log.warn('logout after a single-use login failed', { tokenId, error: String(error) }));
   }
 
   async #serialize<T>(tokenId: string, body: () => Promise<T>): Promise<T> {
@@ -210,19 +239,16 @@ export class LoginPolicy {
     }
   }
 
-  /** Logs out tokens whose every login has been idle too long. */
-  async #expireIdle(): Promise<void> {
+  /** Logs out tokens whose every grant has expired. */
+  async #expire(): Promise<void> {
     for (const [tokenId, grants] of [...this.#grants]) {
-      if ([...grants.values()].some((lastUse) => this.#fresh(lastUse))) continue;
+      if (this.#anyLive(tokenId) || grants.size === 0) continue;
       if (this.#queues.has(tokenId)) continue;
       await this.#serialize(tokenId, async () => {
-        const current = this.#grants.get(tokenId);
-        if (current && [...current.values()].some((lastUse) => this.#fresh(lastUse))) return;
-        this.#grants.delete(tokenId);
-        const token = this.options.tokens.tokens().find((t) => t.id === tokenId);
-        if (token?.loggedIn) await this.options.tokens.logout(tokenId);
-        log.info('idle login ended', { tokenId });
-      }).catch((error: unknown) => log.warn('idle logout failed', { tokenId, error: String(error) }));
+        if (this.#anyLive(tokenId)) return;
+        await this.#logoutQuietly(tokenId);
+        log.info('reuse ended; logged out', { tokenId });
+      }).catch((error: unknown) => log.warn('logout after reuse failed', { tokenId, error: String(error) }));
     }
   }
 }

@@ -59,6 +59,7 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
       ...(request.cert ? { cert: { ...request.cert, name: commonName(request.cert.subject) } } : {}),
       ...(request.documentName !== undefined ? { documentName: request.documentName } : {}),
       ...(request.lastError ? { lastError: request.lastError } : {}),
+      ...(request.reuseMinutes ? { reuseMinutes: request.reuseMinutes } : {}),
     };
     return this.#open<PinAnswer>('pin', view, { kind: 'cancel' }, signal);
   }
@@ -80,19 +81,21 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
   /**
    * Answers a PIN dialog. `pin` holds the UTF-8 bytes; they are copied into a
    * Buffer (zeroed by the agent after login) and the array is zeroed here.
+   * `reuse`: the user ticked “本次会话 N 分钟内不再询问” (honoured only when the dialog offered it).
    * Returns false when no such dialog is open.
    */
-  answerPin(id: string, kind: 'pin' | 'pin-pad' | 'cancel', pin?: number[]): boolean {
+  answerPin(id: string, kind: 'pin' | 'pin-pad' | 'cancel', pin?: number[], reuse = false): boolean {
     const pending = this.#pending.get(id);
     if (!pending || pending.kind !== 'pin') {
       pin?.fill(0);
       return false;
     }
+    const ticked = reuse && (pending.view as PinDialogView).reuseMinutes !== undefined ? { reuse: true } : {};
     let answer: PinAnswer;
     if (kind === 'pin') {
-      answer = { kind: 'pin', pin: Buffer.from(pin ?? []) };
+      answer = { kind: 'pin', pin: Buffer.from(pin ?? []), ...ticked };
       pin?.fill(0);
-    } else answer = { kind };
+    } else answer = kind === 'pin-pad' ? { kind, ...ticked } : { kind };
     (pending as Pending<PinAnswer>).settle(answer, 'answered');
     return true;
   }

@@ -92,11 +92,11 @@ describe('API methods (trusted origin)', () => {
     expect(Buffer.from(reply.result?.image as string, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('sign.hash asks the PIN once, then signs silently; openssl accepts the CMS; verify.cms agrees', async () => {
+  it('sign.hash asks the PIN, then signs silently after the reuse tick; openssl accepts the CMS; verify.cms agrees', async () => {
     const data = Buffer.from('政府采购合同 2025-0012');
     const hash = createHash('sha256').update(data).digest('base64');
     const id = await certId(orgFingerprint);
-    h.ui.answerPins(supplier.userPin);
+    h.ui.answerPins({ pin: supplier.userPin, reuse: true });
     const first = await client.call('sign.hash', { certId: id, hash, hashAlgorithm: 'sha256', format: 'cms', document: { name: '合同.pdf' } });
     expect(first.result).toMatchObject({ format: 'cms', signatureAlgorithm: 'sha256WithRSAEncryption' });
     expect(h.ui.pinRequests).toHaveLength(1);

@@ -112,6 +112,15 @@ describe('errorReply', () => {
     expect(JSON.stringify(reply)).not.toContain('secret');
   });
 
+  it('sends no detail line with INTERNAL (it may name a local file), but keeps it for other reasons', () => {
+    const internal = errorReply(1, new AssistantError('INTERNAL', 'seal image file unreadable: /home/clerk/seal.png', { detailZh: '印章图片文件无法读取：/home/clerk/seal.png' }));
+    expect(internal.error.data).not.toHaveProperty('detailZh');
+    expect(JSON.stringify(internal)).not.toContain('/home/clerk');
+    const audit = errorReply(1, new AssistantError('AUDIT_FAILED', 'x', { detailZh: '数据目录所在磁盘已满，签章记录无法写入', errno: 'ENOSPC' }));
+    expect(audit.error.data).toMatchObject({ reason: 'AUDIT_FAILED', detailZh: '数据目录所在磁盘已满，签章记录无法写入' });
+    expect(audit.error.data).not.toHaveProperty('errno');
+  });
+
   it('carries retriesLeft and ckr, and drops other details', () => {
     const pin = errorReply(1, new AssistantError('PIN_INCORRECT', 'x', { retriesLeft: 2, stack: 'at foo', path: '/x' }));
     expect(pin.error.data).toMatchObject({ reason: 'PIN_INCORRECT', retriesLeft: 2 });
