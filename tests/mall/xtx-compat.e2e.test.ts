@@ -98,8 +98,9 @@ describe('a page coded for the incumbent clients, in Chromium, against /xtxapp/'
       ...certs.filter((c) => c.token.tokenId === supplierId).map((c) => c.token.id),
       ...certs.filter((c) => c.token.tokenId === gmToken?.id).map((c) => c.token.id),
     ];
-    // One PIN for the supplier's key (its two certificates share the login), one for the 国密 key.
-    ui.answerPins(supplier?.userPin ?? '', gm.userPin);
+    // One PIN for the supplier's key (its two certificates share the login), one for the 国密 key, each
+    // with “本次会话 N 分钟内不再询问” ticked: otherwise every signature asks again, as the manual says.
+    ui.answerPins({ pin: supplier?.userPin ?? '', reuse: true }, { pin: gm.userPin, reuse: true });
     flow = (await tab.evaluate(([url, text, ids]) => (window as unknown as { runFlow: (u: string, t: string, w: string[]) => Promise<FlowResult> }).runFlow(url as string, text as string, ids as string[]), [wsUrl(), TEXT, wanted] as const)) as FlowResult;
     expect(flow.version).toContain('CA-Assistant/');
     expect(flow.results.map((r) => r.cn).sort()).toEqual(['张三', '河南示例科技有限公司', '郑州国密科技有限公司'].sort());

@@ -87,7 +87,8 @@ describe('compatibility endpoint /xtxapp/ (trusted mall)', () => {
   });
 
   it('SOF_Login ignores the page\'s password and asks the assistant\'s PIN dialog, naming the site', async () => {
-    h.ui.answerPins(supplier?.userPin ?? '');
+    // The clerk ticks “本次会话 N 分钟内不再询问”: the signatures below reuse this login.
+    h.ui.answerPins({ pin: supplier?.userPin ?? '', reuse: true });
     const ok = await client.call('SOF_Login', certOf('河南示例科技有限公司'), 'page-typed-password-000');
     expect(ok, `SOF_GetLastError ${Number(await client.call('SOF_GetLastError')).toString(16)}`).toBe('true');
     const asked = h.ui.pinRequests.at(-1);
@@ -147,6 +148,18 @@ describe('compatibility endpoint /xtxapp/ (trusted mall)', () => {
     expect((await client.call('SOF_GenRandom', 16)).length).toBe(24);
     expect(await client.call('SOF_Logout', certOf('河南示例科技有限公司'))).toBe('true');
     expect(await client.call('SOF_IsLogin', certOf('河南示例科技有限公司'))).toBe('false');
+  });
+
+  it('without the tick, SOF_Login proves the PIN and each signature asks again (the manual\'s rule)', async () => {
+    const id = certOf('河南示例科技有限公司');
+    const asked = h.ui.pinRequests.length;
+    h.ui.answerPins(supplier?.userPin ?? '', supplier?.userPin ?? '');
+    expect(await client.call('SOF_Login', id, '')).toBe('true');
+    expect(await client.call('SOF_SignData', id, TEXT)).not.toBe('');
+    expect(h.ui.pinRequests.length).toBe(asked + 2);
+    h.ui.answerPins('cancel');
+    expect(await client.call('SOF_SignData', id, TEXT)).toBe('');
+    expect(Number(await client.call('SOF_GetLastError'))).toBe(CODES.CANCELLED);
   });
 
   it('pushes onUsbkeyChange when a key is plugged in and removed', async () => {
