@@ -50,6 +50,14 @@ export async function startCompatServer(services: ApiServices, port: number, hos
   http.requestTimeout = HANDSHAKE_TIMEOUT_MS;
   const wss = new WebSocketServer({ noServer: true, maxPayload: XTX_MAX_FRAME_BYTES, perMessageDeflate: false });
   let bound = 0;
+  const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
+  // A socket that does not finish its upgrade in time is dropped, as on the protocol v1 port.
+  http.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    handshakeTimers.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
 
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const origin = req.headers.origin;
@@ -59,7 +67,10 @@ export async function startCompatServer(services: ApiServices, port: number, hos
     if (typeof origin !== 'string' || origin.length === 0 || origin.length > 300) return refuse(socket, 403, '拒绝连接：缺少 Origin (Origin required)');
     const count = perOrigin.get(origin) ?? 0;
     if (sessions.size >= MAX_CONNECTIONS_TOTAL || count >= MAX_CONNECTIONS_PER_ORIGIN) return refuse(socket, 503, '连接过多 (too many connections)');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, origin));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clearTimeout(handshakeTimers.get(socket));
+      accept(ws, origin);
+    });
   });
 
   function accept(ws: WebSocket, origin: string): void {

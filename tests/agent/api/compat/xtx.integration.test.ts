@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -263,6 +263,14 @@ describe('compatibility endpoint: who may call', () => {
     expect(on.checks.find((c) => c.id === 'service.xtx')).toMatchObject({ status: 'ok', data: { state: 'on', port } });
     const off = await runChecks({ core: h.core, port: h.server.port, compat: () => ({ state: 'off' }) });
     expect(off.checks.find((c) => c.id === 'service.xtx')?.status).toBe('skipped');
+  });
+
+  it('drops a connection that never completes its WebSocket upgrade', { timeout: 15_000 }, async () => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(Date.now() - started).toBeGreaterThan(3_000);
   });
 
   it('reports the port as taken (and the assistant still starts) when another program holds it', { timeout: 60_000 }, async () => {
