@@ -1,3 +1,4 @@
+import { keyUsageAllowsSigning } from '../pki/index.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { CheckContext, CheckGroup, Outcome } from './types.js';
 import { certName, isEncryptionCert, shortTime, tokenName } from './types.js';
@@ -30,7 +31,7 @@ function usageOutcome(entry: CertEntry, pairedWithSigning: boolean): Outcome {
   const base = { id: `cert.usage:${entry.token.id}`, titleZh: `${name} 密钥用途`, titleEn: `Key usage of ${name}`, data: { keyUsage: entry.details.keyUsage } };
   if (!entry.details.keyUsagePresent) return { ...base, status: 'ok', detailZh: '证书未限制密钥用途', detailEn: 'No KeyUsage extension (any use)' };
   const ku = entry.details.keyUsage;
-  if (ku.includes('digitalSignature') || ku.includes('nonRepudiation')) return { ...base, status: 'ok', detailZh: `可用于签名（${ku.join('、')}）`, detailEn: `Signing allowed (${ku.join(', ')})` };
+  if (keyUsageAllowsSigning(ku)) return { ...base, status: 'ok', detailZh: `可用于签名（${ku.join('、')}）`, detailEn: `Signing allowed (${ku.join(', ')})` };
   if (pairedWithSigning && isEncryptionCert(entry))
     return { ...base, status: 'ok', detailZh: `加密证书（${ku.join('、')}），仅用于加密，签章使用同一 CA 锁中的签名证书`, detailEn: `Encryption certificate (${ku.join(', ')}); the signing certificate beside it signs`, data: { ...base.data, encryption: true } };
   return {

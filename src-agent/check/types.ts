@@ -1,4 +1,5 @@
 /** Shapes shared by the 环境检测 check groups and their runner. */
+import { keyUsageAllowsSigning } from '../pki/index.js';
 import type { CheckCategory, CheckResult, CheckStatus } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
@@ -105,6 +106,6 @@ export function shortTime(iso: string): string {
  */
 export function isEncryptionCert(entry: CertEntry): boolean {
   const ku = entry.details.keyUsage;
-  return entry.details.keyUsagePresent && !ku.includes('digitalSignature') && !ku.includes('nonRepudiation')
+  return entry.details.keyUsagePresent && !keyUsageAllowsSigning(ku)
     && (ku.includes('keyEncipherment') || ku.includes('dataEncipherment') || ku.includes('keyAgreement'));
 }

@@ -1,5 +1,6 @@
 import { validateHash, type HashAlgorithm } from '../pki/index.js';
 import { AssistantError } from '../protocol/errors.js';
+import { HASH_LENGTHS } from '../protocol/schemas.js';
 import { UsageError } from './command.js';
 import { stringOption, type ParsedArgs } from './args.js';
 
@@ -8,7 +9,7 @@ export function hashOptions(options: ParsedArgs['options']): { hash: Buffer; has
   const hex = stringOption(options, 'hash', true);
   const alg = (stringOption(options, 'alg') ?? 'sha256') as HashAlgorithm;
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new UsageError('--hash 必须是十六进制摘要值');
-  if (!['sha256', 'sha384', 'sha512', 'sm3'].includes(alg)) throw new UsageError(`--alg 只能是 sha256、sha384、sha512 或 sm3：${alg}`);
+  if (!Object.hasOwn(HASH_LENGTHS, alg)) throw new UsageError(`--alg 只能是 sha256、sha384、sha512 或 sm3：${alg}`);
   const hash = Buffer.from(hex, 'hex');
   try {
     validateHash(hash, alg);

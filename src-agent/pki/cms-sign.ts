@@ -7,18 +7,19 @@
  * the DER signed attributes, e = SM3(Z ‖ attributes) computed here from the
  * certificate's public key and the signer id, the token signing e.
  */
+import type { CmsProfile } from '../protocol/types.js';
 import type { SignMechanism } from '../tokens/types.js';
 import { AssistantError } from '../protocol/errors.js';
 import { readCertParts, type CertParts } from './cert-parts.js';
 import { contextConstructed, nullValue, octets, oid, seq, setOf, smallInt, tlv } from './der-writer.js';
-import { readExtensions } from './extensions.js';
+import { keyUsageAllowsSigning, readExtensions } from './extensions.js';
 import { digest, digestAlgorithmIdentifier, digestInfo, validateHash, type HashAlgorithm, type HashInfo } from './hash.js';
 import { ALG, CMS, GMT0010 } from './oids.js';
 import { buildSignedAttributes, signedAttributesForSigning, signedAttributesImplicit } from './signed-attributes.js';
 import { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint } from './sm2.js';
 
-/** CMS encodings: RFC 5652 content types, or GM/T 0010's (SM2 only). */
-export type CmsProfile = 'cms' | 'gmt0010';
+/** CMS encodings: RFC 5652 content types, or GM/T 0010's (SM2 only); defined with the protocol. */
+export type { CmsProfile };
 
 /** The private-key operation: RSA_PKCS over a DigestInfo, ECDSA over a digest, or SM2_SM3 over e; EC/SM2 return DER signatures. */
 export type SignCallback = (mechanism: SignMechanism, data: Buffer) => Promise<Buffer>;
@@ -69,8 +70,8 @@ export function assertCanSign(cert: CertParts, now: Date): void {
     });
   }
   const usage = readExtensions(cert.extensions).keyUsage;
-  if (usage && !usage.includes('digitalSignature') && !usage.includes('nonRepudiation')) {
-    throw new AssistantError('CERT_UNUSABLE', `key usage ${usage.join(',') || '(none)'} allows no signatures`, {
+  if (!keyUsageAllowsSigning(usage)) {
+    throw new AssistantError('CERT_UNUSABLE', `key usage ${usage?.join(',') || '(none)'} allows no signatures`, {
       detailZh: '证书用途不包含数字签名或不可否认',
     });
   }

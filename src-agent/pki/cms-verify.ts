@@ -9,7 +9,7 @@ import { buildChain, nameOf, validityProblems } from './chain.js';
 import { attributeValue, parseSignedData, signingTimeOf, type ParsedSignedData, type ParsedSignerInfo } from './cms-parse.js';
 import { TAG, TAG_CLASS, isTag } from './der.js';
 import { readOid } from './der-values.js';
-import { readExtensions } from './extensions.js';
+import { keyUsageAllowsSigning, readExtensions } from './extensions.js';
 import { digest, hashByOid, validateHash, type HashAlgorithm, type HashInfo } from './hash.js';
 import { ALG, CMS, SIGNATURE_ALGORITHM_NAMES } from './oids.js';
 import { PROBLEMS, type PkiProblem } from './problems.js';
@@ -119,7 +119,7 @@ function verifyParsed(input: VerifyCmsInput, info: HashInfo, sd: ParsedSignedDat
   result.signer = summarizeCertificate(details);
   const sigProblem = checkSignatureValue(signer, cert, usedDigest, signer.signedAttrsDer, input.sm2UserId ?? SM2_DEFAULT_USER_ID);
   if (sigProblem) signerProblems.push(sigProblem);
-  if (details.keyUsagePresent && !details.keyUsage.includes('digitalSignature') && !details.keyUsage.includes('nonRepudiation')) {
+  if (details.keyUsagePresent && !keyUsageAllowsSigning(details.keyUsage)) {
     signerProblems.push(PROBLEMS.keyUsage(nameOf(cert, 'subject')));
   }
   const at = signingTime ?? input.now ?? new Date();

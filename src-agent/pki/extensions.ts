@@ -108,3 +108,8 @@ export function readExtensions(explicitTag: DerNode | undefined): CertExtensions
   }
   return out;
 }
+
+/** True when a KeyUsage list (undefined: the extension is absent) allows signatures: digitalSignature or nonRepudiation. */
+export function keyUsageAllowsSigning(usage: readonly string[] | undefined): boolean {
+  return usage === undefined || usage.includes('digitalSignature') || usage.includes('nonRepudiation');
+}

@@ -1,6 +1,7 @@
 /** Hash algorithms a mall may ask for, their OIDs and digest lengths. */
 import { createHash } from 'node:crypto';
 import { AssistantError } from '../protocol/errors.js';
+import { HASH_LENGTHS } from '../protocol/schemas.js';
 import { nullValue, octets, oid, seq } from './der-writer.js';
 
 /** Names accepted on the wire (`sign.hash`, `verify.cms`). */
@@ -23,19 +24,19 @@ export interface HashInfo {
 /** The table. SM3 signs with SM2 keys only (cms-sign.ts refuses other pairings). */
 export const HASH_ALGORITHMS: Readonly<Record<HashAlgorithm, HashInfo>> = {
   sha256: {
-    name: 'sha256', oid: '2.16.840.1.101.3.4.2.1', length: 32, supported: true,
+    name: 'sha256', oid: '2.16.840.1.101.3.4.2.1', length: HASH_LENGTHS.sha256, supported: true,
     rsaSignatureName: 'sha256WithRSAEncryption', ecdsaSignatureOid: '1.2.840.10045.4.3.2', ecdsaSignatureName: 'ecdsa-with-SHA256',
   },
   sha384: {
-    name: 'sha384', oid: '2.16.840.1.101.3.4.2.2', length: 48, supported: true,
+    name: 'sha384', oid: '2.16.840.1.101.3.4.2.2', length: HASH_LENGTHS.sha384, supported: true,
     rsaSignatureName: 'sha384WithRSAEncryption', ecdsaSignatureOid: '1.2.840.10045.4.3.3', ecdsaSignatureName: 'ecdsa-with-SHA384',
   },
   sha512: {
-    name: 'sha512', oid: '2.16.840.1.101.3.4.2.3', length: 64, supported: true,
+    name: 'sha512', oid: '2.16.840.1.101.3.4.2.3', length: HASH_LENGTHS.sha512, supported: true,
     rsaSignatureName: 'sha512WithRSAEncryption', ecdsaSignatureOid: '1.2.840.10045.4.3.4', ecdsaSignatureName: 'ecdsa-with-SHA512',
   },
   sm3: {
-    name: 'sm3', oid: '1.2.156.10197.1.401', length: 32, supported: true,
+    name: 'sm3', oid: '1.2.156.10197.1.401', length: HASH_LENGTHS.sm3, supported: true,
     rsaSignatureName: 'sm3WithRSAEncryption', ecdsaSignatureOid: '1.2.156.10197.1.501', ecdsaSignatureName: 'SM2-with-SM3',
   },
 };

@@ -6,7 +6,7 @@ export { classifySubject, USCC_PATTERN, ID_CARD_PATTERN } from './cert-kind.js';
 export type { CertKind } from './cert-kind.js';
 export { formatName, dnValue, dnValues, displayName } from './dn.js';
 export type { DnAttribute } from './dn.js';
-export { KEY_USAGE_BITS } from './extensions.js';
+export { KEY_USAGE_BITS, keyUsageAllowsSigning } from './extensions.js';
 export type { KeyUsage } from './extensions.js';
 export {
   HASH_ALGORITHMS, SUPPORTED_HASH_ALGORITHMS, getHashAlgorithm, validateHash, digestInfo, hashByOid,

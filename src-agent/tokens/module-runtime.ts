@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import pkcs11js from 'pkcs11js';
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import { DEFERRED_START_DELAY_MS } from '../limits.js';
 import { logger } from '../util/log.js';
+import { CKF } from './ck-flags.js';
 import type { RawModuleInfo, RawSlot, RawTokenInfo } from './host-protocol.js';
 import type { Sm2Params } from './p11-sm2.js';
 import { providerOf } from './provider.js';
@@ -32,16 +32,16 @@ const tokenKey = (t: RawTokenInfo): string => `${t.serial}|${t.label}`;
 
 export function pinStateOf(t: RawTokenInfo): PinState {
   const has = (flag: number): boolean => (t.flags & flag) !== 0;
-  const locked = has(pkcs11js.CKF_USER_PIN_LOCKED);
-  const finalTry = has(pkcs11js.CKF_USER_PIN_FINAL_TRY);
+  const locked = has(CKF.USER_PIN_LOCKED);
+  const finalTry = has(CKF.USER_PIN_FINAL_TRY);
   return {
     minLength: t.minPinLen,
     maxLength: t.maxPinLen,
-    protectedAuthPath: has(pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH),
-    countLow: has(pkcs11js.CKF_USER_PIN_COUNT_LOW),
+    protectedAuthPath: has(CKF.PROTECTED_AUTHENTICATION_PATH),
+    countLow: has(CKF.USER_PIN_COUNT_LOW),
     finalTry,
     locked,
-    toBeChanged: has(pkcs11js.CKF_USER_PIN_TO_BE_CHANGED),
+    toBeChanged: has(CKF.USER_PIN_TO_BE_CHANGED),
     ...(locked ? { retriesLeft: 0 } : t.pinRetries !== undefined ? { retriesLeft: t.pinRetries } : finalTry ? { retriesLeft: 1 } : {}),
   };
 }

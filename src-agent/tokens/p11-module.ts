@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { AssistantError } from '../protocol/errors.js';
+import { CKF } from './ck-flags.js';
 import { ckrCodeOf, ckrError, ckrName } from './ckr.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import { certSm2Point, matchSm2Key, sm2Misconfigured, sm2SignatureDer, sm2Unsupported, ulongOf, type KeyCandidate, type Sm2Setting } from './p11-sm2.js';
@@ -15,7 +16,6 @@ const CKM_NAMES = new Map<number, string>(
     .map(([name, value]) => [value as number, name]),
 );
 /** Constants pkcs11js's typings lack (values from the PKCS#11 v2.40 header). */
-const CKF_TOKEN_PRESENT = 0x1;
 const CKS_RO_USER_FUNCTIONS = 1;
 const CKS_RW_USER_FUNCTIONS = 3;
 const trim = (s: string): string => s.replace(/[\s\0]+$/u, '');
@@ -82,12 +82,12 @@ export class P11Module {
       const slotId = handle.toString('hex');
       this.#slots.set(slotId, handle);
       const slot = this.#call('C_GetSlotInfo', slotId, () => this.#p11.C_GetSlotInfo(handle));
-      const present = (slot.flags & CKF_TOKEN_PRESENT) !== 0;
+      const present = (slot.flags & CKF.TOKEN_PRESENT) !== 0;
       const entry: RawSlot = { slotId, description: trim(slot.slotDescription), tokenPresent: present };
       if (present) {
         const t = this.#call('C_GetTokenInfo', slotId, () => this.#p11.C_GetTokenInfo(handle));
         // An uninitialized token (e.g. SoftHSM's free slot) is no key a user can use.
-        if ((t.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) entry.tokenPresent = false;
+        if ((t.flags & CKF.TOKEN_INITIALIZED) === 0) entry.tokenPresent = false;
         else
           entry.token = {
             label: trim(t.label),

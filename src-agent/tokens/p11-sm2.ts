@@ -7,7 +7,7 @@
  * and validated again there.
  */
 import { X509Certificate } from 'node:crypto';
-import pkcs11js from 'pkcs11js';
+import { CKK } from './ck-flags.js';
 import { AssistantError } from '../protocol/errors.js';
 import { oidToContent } from '../util/oid.js';
 import { ecdsaRawToDer } from './ecdsa.js';
@@ -79,7 +79,7 @@ export function parseSm2Setting(json: string | undefined): Sm2Setting {
 export const ulongOf = (hex: string): number => Number.parseInt(hex.slice(2), 16);
 
 /** The CK_KEY_TYPE value SM2 keys carry on this module. */
-export const sm2KeyType = (p: Sm2Params): number => (p.keyType === 'CKK_EC' ? pkcs11js.CKK_EC : ulongOf(p.keyType));
+export const sm2KeyType = (p: Sm2Params): number => (p.keyType === 'CKK_EC' ? CKK.EC : ulongOf(p.keyType));
 
 /** DER encoding of an OID (the CKA_EC_PARAMS value of a named curve). */
 export function oidDer(oid: string): Buffer {
@@ -127,7 +127,7 @@ export interface KeyCandidate {
 export function matchSm2Key(privateKeys: KeyCandidate[], publicKeys: KeyCandidate[], point: Buffer, p: Sm2Params): Buffer | undefined {
   const type = sm2KeyType(p);
   const params = oidDer(p.curveOid);
-  const isSm2 = (k: KeyCandidate): boolean => k.keyType === type && (type !== pkcs11js.CKK_EC || (k.ecParams?.equals(params) ?? false));
+  const isSm2 = (k: KeyCandidate): boolean => k.keyType === type && (type !== CKK.EC || (k.ecParams?.equals(params) ?? false));
   const holds = (k: KeyCandidate): boolean => isSm2(k) && (ecPointOf(k.ecPoint)?.equals(point) ?? false);
   const direct = privateKeys.find(holds);
   if (direct) return direct.handle;

@@ -3,11 +3,10 @@ import { SKF_SIGNER_RECHECK_MS } from '../limits.js';
 import { ecdsaRawToDer } from './ecdsa.js';
 import type { RawCert, RawDataObject, RawModuleInfo, RawObjects, RawSlot, RawTokenInfo, TraceEntry } from './host-protocol.js';
 import { CONTAINER_TYPE, DEVINFO_BUFFER_BYTES, ECC_SIGNATURE_BLOB_BYTES, SAR, USER_TYPE, cName, deviceAlgorithms, skfText, type SkfHandle } from './skf-library.js';
+import { CKF } from './ck-flags.js';
 import type { SignMechanism } from './types.js';
 import { MAX_OBJECT_BYTES, SkfCalls } from './skf-calls.js';
 
-/** PKCS#11 token flags the rest of the token layer reads (values from the v2.40 header). */
-const CKF = { LOGIN_REQUIRED: 0x4, USER_PIN_INITIALIZED: 0x8, TOKEN_INITIALIZED: 0x400, USER_PIN_COUNT_LOW: 0x10000, USER_PIN_FINAL_TRY: 0x20000, USER_PIN_LOCKED: 0x40000 };
 /** Suffixes of a certificate's CKA_ID stand-in: `<container name>:sign` / `:enc` (hex). */
 const SIGN_SUFFIX = ':sign';
 const ENC_SUFFIX = ':enc';
