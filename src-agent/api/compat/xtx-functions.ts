@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { dnValue } from '../../pki/index.js';
+import { dnValue, keyUsageAllowsSigning } from '../../pki/index.js';
 import { AssistantError } from '../../protocol/errors.js';
 import type { CertEntry } from '../../service/cert-service.js';
 import { assistantVersion } from '../../version.js';
@@ -28,7 +28,7 @@ const ignoredPassword = z.union([z.string().max(1024), z.number()]).optional();
 /** Signing certificates the page may choose: keys on a token, not the encryption half of a dual pair. */
 async function signingEntries(ctx: XtxContext): Promise<CertEntry[]> {
   const entries = await ctx.services.core.certs.list();
-  return entries.filter((e) => e.token.hasPrivateKey !== false && (!e.details.keyUsagePresent || e.details.keyUsage.some((k) => k === 'digitalSignature' || k === 'nonRepudiation')));
+  return entries.filter((e) => e.token.hasPrivateKey !== false && keyUsageAllowsSigning(e.details.keyUsagePresent ? e.details.keyUsage : undefined));
 }
 
 /** The name SOF_GetUserList shows for a certificate: its CN (the `||` and `&&&` separators cannot occur in it). */

@@ -94,7 +94,9 @@ describe('two drivers reaching one key: SoftHSM directly and through pin-guard',
     const tokens = await added;
     expect(tokens.filter((t) => t.label === '新插入')).toHaveLength(1);
     expect(tokens.filter((t) => t.label === '新插入')[0]?.module).toBe(fx.softhsmModule);
-    expect(manager.keys().find((k) => k.label === '新插入')?.drivers).toHaveLength(2);
+    // Each driver rescans on its own schedule: the second one reports the key a moment later, still listed once.
+    await expect.poll(() => manager.keys().find((k) => k.label === '新插入')?.drivers.length, { timeout: 10_000 }).toBe(2);
+    expect(manager.tokens().filter((t) => t.label === '新插入')).toHaveLength(1);
     expect(tokenByLabel(manager, '供应商').loggedIn).toBe(true);
     // A fixture key (a token directory SoftHSM is not still writing): removed through both drivers, listed nowhere.
     const removed = waitForChange(manager, (t) => !t.some((x) => x.label === '无私钥'), 15_000);
