@@ -95,6 +95,11 @@ const mobileSigningSchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** WebSocket API port on 127.0.0.1 (default 21518). */
   port: z.number().int().min(1).max(65535).default(21518),
+  /**
+   * The compatibility endpoint for pages coded against the incumbent CA clients
+   * (`ws://127.0.0.1:<port>/xtxapp/`, GM/T 0020 SOF_* functions): on by default on port 21051.
+   */
+  xtxCompat: z.strictObject({ enabled: z.boolean().default(true), port: z.number().int().min(1).max(65535).default(21051) }).default({ enabled: true, port: 21051 }),
   /** Origins that may call every method without consent. */
   trustedOrigins: z.array(originSchema).max(100).default([]),
   /** Extra PKCS#11 module paths, tried besides the vendor table; `skf:<path>` names an SKF (GM/T 0016) library. */

@@ -5,6 +5,13 @@
 
 /** Largest WebSocket frame accepted, in bytes (default 64 KiB; hashes are small). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest frame on the compatibility endpoint (`/xtxapp/`), bytes (default 1 MiB):
+ * pages coded for the incumbent clients send the text to sign itself, not a hash.
+ */
+export const XTX_MAX_FRAME_BYTES = 1024 * 1024;
+/** Longest text SOF_SignData / SOF_SignMessage sign, characters (default 128 Ki; escaped in JSON it still fits a frame). */
+export const XTX_MAX_SIGN_TEXT = 128 * 1024;
 /** Requests one connection may have pending at once (default 16). */
 export const MAX_PENDING_PER_CONNECTION = 16;
 /** Open connections allowed per origin (default 8). */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkRunner } from '../src-agent/api/check-runner.js';
-import { startServer, type RunningServer } from '../src-agent/api/server.js';
+import { compatOption, startServer, type RunningServer } from '../src-agent/api/server.js';
 import { loadConfig, type Config } from '../src-agent/config.js';
 import { SLOT_POLL_INTERVAL_MS } from '../src-agent/limits.js';
 import { startCore, type AgentCore } from '../src-agent/service/agent-core.js';
@@ -79,7 +79,7 @@ async function run(): Promise<void> {
       inner.tokensChanged({ tokens: tokens.map(tokenView) });
       refresh();
     });
-    server = await startServer({ core, ui, runCheck: checkRunner(() => server?.trustedSeen() ?? []) });
+    server = await startServer({ core, ui, runCheck: checkRunner(() => server?.trustedSeen() ?? [], () => server?.compat ?? { state: 'off' }), ...compatOption(core.config) });
   } catch (error) {
     problem = (error as Error).message;
     log.error('agent did not start', { error: problem });

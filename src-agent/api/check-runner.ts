@@ -1,5 +1,5 @@
 import { runChecks } from '../check/index.js';
-import type { BrowserSeen } from '../check/types.js';
+import type { BrowserSeen, CompatPortState } from '../check/types.js';
 import type { RunCheck } from './context.js';
 
 /**
@@ -7,11 +7,12 @@ import type { RunCheck } from './context.js';
  * the assistant's own dialog, a login made there becomes the user's login
  * (serving trusted origins until idle), progress goes to the asking page.
  */
-export function checkRunner(browserSeen?: () => BrowserSeen[]): RunCheck {
+export function checkRunner(browserSeen?: () => BrowserSeen[], compat?: () => CompatPortState): RunCheck {
   return (ctx) =>
     runChecks({
       core: ctx.core,
       ...(browserSeen ? { browserSeen } : {}),
+      ...(compat ? { compat } : {}),
       onLogin: (tokenId) => ctx.registerUserLogin(tokenId),
       signing: ctx.signing,
       onProgress: (event) => ctx.progress({ id: event.id, index: event.index, total: event.total, ...(event.status ? { status: event.status } : {}) }),

@@ -3,13 +3,13 @@
  * stored or fresh consent), per-connection limits, params, the handler, and
  * the mapping of every error to a JSON-RPC error reply. Never throws.
  */
-import { DIALOG_TIMEOUT_MS, MAX_PENDING_PER_CONNECTION } from '../limits.js';
+import { MAX_PENDING_PER_CONNECTION } from '../limits.js';
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
 import { errorReply, parseFrame, resultReply } from '../protocol/jsonrpc.js';
 import { isMethodName, METHODS, parseParams } from '../protocol/methods.js';
 import type { JsonRpcId, MethodName, MethodResult } from '../protocol/types.js';
-import type { ConsentAnswer } from '../ui/port.js';
 import { logger } from '../util/log.js';
+import { authorize } from './consent-gate.js';
 import type { ApiServices } from './context.js';
 import { HANDLERS } from './handlers/index.js';
 import { withRequest } from './request-progress.js';
@@ -49,40 +49,8 @@ export class Dispatcher {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `origin ${session.origin} may not call ${method}`);
     }
     const parsed = parseParams(method, params);
-    if (spec.access !== 'public') await this.#authorize(session, method);
+    if (spec.access !== 'public') await authorize(session, method, this.services);
     return HANDLERS[method](parsed, session, this.services, { id });
-  }
-
-  /** Trusted, or allowed by the user (stored “always”, or asked now). */
-  async #authorize(session: Session, method: string): Promise<void> {
-    if (session.trusted || this.services.consents.has(session.origin)) return;
-    if (session.consents.get(method) === 'deny') throw new AssistantError('USER_DENIED', `consent for ${method} denied earlier on this connection`);
-    let ask = session.consentAsks.get(method);
-    if (!ask) {
-      ask = this.#askConsent(session, method);
-      session.consentAsks.set(method, ask);
-      void ask.finally(() => session.consentAsks.delete(method)).catch(() => undefined);
-    }
-    const answer = await ask;
-    log.info('consent', { origin: session.origin, method, answer });
-    if (answer === 'deny') {
-      session.consents.set(method, 'deny');
-      throw new AssistantError('USER_DENIED', `user denied ${session.origin} ${method}`);
-    }
-    if (answer === 'always') this.services.consents.grant(session.origin);
-  }
-
-  async #askConsent(session: Session, method: string): Promise<ConsentAnswer> {
-    const timeout = AbortSignal.timeout(DIALOG_TIMEOUT_MS);
-    const signal = AbortSignal.any([session.signal, timeout]);
-    return new Promise<ConsentAnswer>((resolve, reject) => {
-      const onAbort = (): void => reject(new AssistantError(timeout.aborted ? 'TIMEOUT' : 'USER_CANCELLED', 'consent dialog ended without an answer'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.services.ui
-        .askConsent({ origin: session.origin, method }, signal)
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener('abort', onAbort));
-    });
   }
 
   #error(id: JsonRpcId, error: unknown, session: Session, method: string): string {

@@ -14,7 +14,9 @@ import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } f
 import type { UiPort } from '../ui/port.js';
 import { reportingProgress } from './request-progress.js';
 import { logger } from '../util/log.js';
-import type { RunCheck } from './context.js';
+import type { CompatPortState } from '../check/types.js';
+import { startCompatServer, type CompatServer } from './compat/xtx-server.js';
+import type { ApiServices, RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { tokenSummary } from './handlers/tokens.js';
 import { classifyOrigin, isLoopbackHost } from './origin-policy.js';
@@ -37,7 +39,17 @@ export interface ServerOptions {
   runCheck?: RunCheck;
   /** The signing use case (default: one over `core` and `ui`, closed with the server). */
   signing?: SigningUseCase;
+  /** Start the compatibility endpoint (`/xtxapp/`) on this port (0 picks a free one); off when absent. */
+  compat?: { port: number };
 }
+
+/** The `compat` option the config asks for: the endpoint on `xtxCompat.port`, or none when switched off. */
+export function compatOption(config: AgentCore['config']): { compat?: { port: number } } {
+  return config.xtxCompat.enabled ? { compat: { port: config.xtxCompat.port } } : {};
+}
+
+/** State of the compatibility endpoint, for 环境检测 (`taken`: another program, typically another vendor's client, holds the port). */
+export type CompatStatus = CompatPortState;
 
 export interface RunningServer {
   port: number;
@@ -49,6 +61,7 @@ export interface RunningServer {
   consents: ConsentStore;
   /** Trusted origins that connected since the server started, latest time each (for 环境检测's browser check). */
   trustedSeen(): { origin: string; time: string }[];
+  compat: CompatStatus;
   /** Closes every connection, logs tokens out, fsyncs the audit log. Idempotent. */
   close(): Promise<void>;
 }
@@ -72,7 +85,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const consents = new ConsentStore(core.config.dataDir);
   const signing = options.signing ?? createSigning(core, { ui });
-  const rpc = new Dispatcher({ core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const services: ApiServices = { core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) };
+  const rpc = new Dispatcher(services);
   const sessions = new Map<WebSocket, Session>();
   const perOrigin = new Map<string, number>();
   const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
@@ -152,11 +166,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (http.address() as AddressInfo).port;
   log.info('listening', { host, port });
+  let compatServer: CompatServer | undefined;
+  let compat: CompatStatus = { state: 'off' };
+  if (options.compat) {
+    try {
+      compatServer = await startCompatServer(services, options.compat.port, host);
+      compat = { state: 'on', port: compatServer.port };
+    } catch (error) {
+      // Another vendor's client on the port must not stop the assistant: 环境检测 reports it with a remedy.
+      log.warn('compatibility endpoint not started', { port: options.compat.port, error: (error as Error).message });
+      compat = { state: 'taken', port: options.compat.port };
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       offChanged();
+      await compatServer?.close();
       for (const ws of sessions.keys()) ws.close(CLOSE_GOING_AWAY, 'assistant shutting down');
       wss.close();
       http.closeAllConnections();
@@ -166,5 +193,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   const trustedSeen = (): { origin: string; time: string }[] => [...seen].map(([origin, time]) => ({ origin, time }));
-  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, close };
+  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, compat, close };
 }

@@ -14,7 +14,14 @@ async function run(ctx: CheckContext): Promise<void> {
   }
   for (const m of modules) {
     const name = basename(m.path);
-    if (m.loaded) {
+    if (m.duplicateOf) {
+      ctx.emit({
+        id: `driver:${m.path}`, titleZh: `驱动 ${name}`, titleEn: `Driver ${name}`, status: 'ok',
+        detailZh: `与 ${m.duplicateOf} 是同一驱动文件，只加载一次（${m.path}）`,
+        detailEn: `Same library file as ${m.duplicateOf}, loaded once (${m.path})`,
+        data: { path: m.path, duplicateOf: m.duplicateOf },
+      });
+    } else if (m.loaded) {
       ctx.emit({
         id: `driver:${m.path}`, titleZh: `驱动 ${name}`, titleEn: `Driver ${name}`, status: 'ok',
         detailZh: `已加载：${m.manufacturer ?? '未知厂商'}，驱动版本 ${m.libraryVersion ?? '未知'}，PKCS#11 ${m.cryptokiVersion ?? '未知'}（${m.path}）`,

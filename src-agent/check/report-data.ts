@@ -1,7 +1,7 @@
 import { parseCertificate, type CertDetails } from '../pki/index.js';
 import type { CheckReport } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
-import type { ModuleInfo, TokenInfo } from '../tokens/types.js';
+import type { ModuleInfo, PhysicalKey, TokenInfo } from '../tokens/types.js';
 import { recentProblems, type LogRecord } from '../util/log.js';
 
 /** Certificate facts for the report: everything public, no DER of keys, nothing secret. */
@@ -17,6 +17,8 @@ export interface DiagnosticReport {
   checks: CheckReport;
   tokens: (Omit<TokenInfo, 'pin'> & { pin: TokenInfo['pin']; certificates: (ReportCert & { hasPrivateKey: boolean | null; chain: ReportCert[]; chainTrusted: boolean; chainProblems: string[] })[] })[];
   modules: ModuleInfo[];
+  /** Each physical key and the drivers that reached it (the token list shows it once, through the kept one). */
+  keys: PhysicalKey[];
   recentErrors: LogRecord[];
   /** PKCS#11 calls (function, redacted arguments, return value, ms); present with `trace`. */
   trace?: { module: string; fn: string; args: string; rv: string; ms: number }[];
@@ -57,7 +59,7 @@ export async function collectReport(core: AgentCore, checks: CheckReport, withTr
     });
   }
   const modules = await core.tokens.moduleDetails();
-  const report: DiagnosticReport = { generatedAt: new Date().toISOString(), checks, tokens, modules, recentErrors: recentProblems() };
+  const report: DiagnosticReport = { generatedAt: new Date().toISOString(), checks, tokens, modules, keys: core.tokens.keys(), recentErrors: recentProblems() };
   if (withTrace) report.trace = await core.tokens.trace().catch(() => []);
   return report;
 }

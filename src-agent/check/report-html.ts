@@ -55,9 +55,10 @@ export function renderReportHtml(r: DiagnosticReport): string {
   ])}${t.certificates.map((c) => `<h3>证书：${e(c.subjectFields.find((f) => f.label.startsWith('名称'))?.value ?? c.subject)}</h3>${certTable(c)}<p>私钥：${c.hasPrivateKey === true ? '有' : c.hasPrivateKey === false ? '<span class="fail">无</span>' : '未知（未登录）'}</p>`).join('')}`).join('');
   const chains = r.tokens.flatMap((t) => t.certificates).map((c) => `<h3>${e(c.subject)}</h3><p>${c.chainTrusted ? '<span class="ok">可信（追溯到受信任的根证书）</span>' : `<span class="fail">不可信：${e(c.chainProblems.join('；'))}</span>`}</p>${c.chain.map((x, i) => `<p class="muted">第 ${i + 2} 级</p>${certTable(x)}`).join('')}`).join('') || '<p>无。</p>';
   const modules = r.modules.map((m) => `<h3 class="mono">${e(m.path)}</h3>${kv([
-    ['状态', m.loaded ? '<span class="ok">已加载</span>' : `<span class="fail">加载失败：${e(m.errorZh ?? m.reason ?? '')}</span>`],
+    ['状态', m.loaded ? '<span class="ok">已加载</span>' : m.duplicateOf ? `<span class="ok">与 ${e(m.duplicateOf)} 是同一驱动文件，只加载一次</span>` : `<span class="fail">加载失败：${e(m.errorZh ?? m.reason ?? '')}</span>`],
     ['厂商', e(m.manufacturer ?? '')], ['描述', e(m.description ?? '')], ['驱动版本', e(m.libraryVersion ?? '')], ['PKCS#11 版本', e(m.cryptokiVersion ?? '')],
   ])}${(m.slots ?? []).map((sl) => `<p>插槽 ${e(sl.slotId)}：${e(sl.description)}（${sl.tokenPresent ? '有 CA 锁' : '空'}）</p><p class="mono">${e(sl.mechanisms.join(' '))}</p>`).join('')}`).join('') || '<p>无驱动。</p>';
+  const keys = r.keys.length === 0 ? '<p>无。</p>' : `<table><tr><th>CA 锁</th><th>厂商 / 序列号</th><th>经由的驱动</th></tr>${r.keys.map((k) => `<tr><td>${e(k.label)}</td><td>${e(`${k.manufacturer} / ${k.serial}`)}</td><td>${k.drivers.map((d) => `<span class="mono">${e(d.module)}</span>${d.kept ? '（使用）' : '（同一把锁，未重复列出）'}`).join('<br>')}</td></tr>`).join('')}</table>`;
   const errors = r.recentErrors.length === 0 ? '<p>无。</p>' : `<table><tr><th>时间</th><th>级别</th><th>模块</th><th>内容</th></tr>${r.recentErrors.map((x) => {
     const { time, level, scope, msg, ...rest } = x;
     return `<tr><td>${e(time)}</td><td>${e(level)}</td><td>${e(scope)}</td><td>${e(msg)} <span class="mono muted">${e(JSON.stringify(rest))}</span></td></tr>`;
@@ -67,6 +68,6 @@ export function renderReportHtml(r: DiagnosticReport): string {
 <title>互认助手诊断报告</title><style>${CSS}</style></head><body>
 <h1>互认助手诊断报告</h1><p>生成时间 ${e(r.generatedAt)}，互认助手版本 ${e(r.checks.version)}。本报告不含 PIN 码和私钥。</p>
 <h2>检测结果</h2><p>通过 ${s.ok}，警告 ${s.warn}，失败 ${s.fail}，跳过 ${s.skipped}</p>${checks}
-<h2>证书详情</h2>${tokens}<h2>证书链</h2>${chains}<h2>驱动与插槽</h2>${modules}<h2>最近错误</h2>${errors}${trace}
+<h2>证书详情</h2>${tokens}<h2>证书链</h2>${chains}<h2>驱动与插槽</h2>${modules}<h2>CA 锁与驱动</h2>${keys}<h2>最近错误</h2>${errors}${trace}
 </body></html>`;
 }

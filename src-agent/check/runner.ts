@@ -12,6 +12,7 @@ import { keyChecks } from './keys.js';
 import { pinKeypairChecks } from './pin-keypair.js';
 import { sealChecks } from './seal.js';
 import { serviceChecks } from './service.js';
+import { compatChecks } from './compat-port.js';
 import { assistantVersion, systemChecks } from './system.js';
 import type { CheckContext, CheckGroup, RunChecksOptions } from './types.js';
 
@@ -30,7 +31,7 @@ const NO_DIALOGS: UiPort = {
 
 /** The groups in the order a user meets them. */
 export const CHECK_GROUPS: readonly CheckGroup[] = [
-  systemChecks, serviceChecks, driverChecks, keyChecks, certificateChecks, pinKeypairChecks, sealChecks, browserChecks,
+  systemChecks, serviceChecks, compatChecks, driverChecks, keyChecks, certificateChecks, pinKeypairChecks, sealChecks, browserChecks,
 ];
 
 /**

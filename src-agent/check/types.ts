@@ -15,6 +15,9 @@ export interface BrowserSeen {
 }
 
 /** Options of {@link runChecks}. */
+/** The compatibility endpoint as the server started it: off, on its port, or the port held by another program. */
+export type CompatPortState = { state: 'off' } | { state: 'on'; port: number } | { state: 'taken'; port: number };
+
 export interface RunChecksOptions {
   core: AgentCore;
   /**
@@ -29,6 +32,8 @@ export interface RunChecksOptions {
   onProgress?: (event: CheckProgress) => void;
   /** Called after a successful login (the API registers it as the user's 环境检测 login). */
   onLogin?: (tokenId: string) => void;
+  /** State of the compatibility endpoint in the running server; absent outside it (the port is probed). */
+  compat?: () => CompatPortState;
   /** Trusted origins that connected in this run; absent outside the server. */
   browserSeen?: () => BrowserSeen[];
   /** The time checks judge validity against (default now). */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { moduleFileDigest, moduleFileKey, moduleFileSize } from './module-identity.js';
 import { sm2ParamsSchema } from './p11-sm2-schema.js';
 import { modulePathOf, providerOf } from './provider.js';
 import builtIn from './vendors.json' with { type: 'json' };
@@ -18,6 +19,8 @@ const vendorSchema = z.object({
   libraryManufacturer: z.string().max(32).optional(),
   /** Load this vendor's modules automatically when their file exists (default true). */
   discover: z.boolean().default(true),
+  /** A driver for many vendors' keys (OpenSC): when another driver reaches the same key, that one is used. */
+  generic: z.boolean().default(false),
   /** `pkcs11` (default) or `skf`: the modules are SKF libraries (GM/T 0016), loaded through FFI. */
   provider: z.enum(['pkcs11', 'skf']).default('pkcs11'),
   /** SM2 key type and signing mechanism of this vendor's PKCS#11 modules (see p11-sm2.ts); without it their SM2 certificates cannot sign. */
@@ -35,6 +38,8 @@ export interface ModuleEntry {
   vendor?: Vendor;
   rescan: 'native' | 'reinitialize';
   exists: boolean;
+  /** Another entry loads the same library file (a link, another spelling, a copy): this one is not loaded. */
+  duplicateOf?: string;
 }
 
 /** The built-in vendor table, with an extra table file's entries replacing those with the same id. Throws with a Chinese message on a bad file. */
@@ -67,26 +72,70 @@ export function vendorForUsb(vendors: Vendor[], vendorId: number, productId: num
   return vendors.find((v) => v.usb.some((u) => u.vendorId === vendorId && (u.productId === undefined || u.productId === productId)));
 }
 
+/** Identity of a module path: its provider and the real library file (see module-identity.ts). */
+function identityOf(path: string, platform: NodeJS.Platform): string {
+  const { provider, file } = providerOf(path);
+  return `${provider}:${moduleFileKey(file, platform)}`;
+}
+
 /**
  * The modules to load: configured paths first (reported even when missing, so
- * 环境检测 can name them), then vendor-table modules whose file exists.
+ * 环境检测 can name them), then vendor-table modules whose file exists, at most
+ * one per vendor. Each driver is loaded once: a path naming a file already
+ * listed (a symbolic link, another spelling or case on Windows, an identical
+ * copy in another folder) is kept with `duplicateOf` naming the entry that
+ * loads it, and a vendor whose driver is already listed is not discovered again.
  */
-export function resolveModules(configured: string[], vendors: Vendor[], onlyConfigured: boolean, platform = process.platform): ModuleEntry[] {
+export function resolveModules(configured: string[], vendors: Vendor[], onlyConfigured: boolean, platform: NodeJS.Platform = process.platform): ModuleEntry[] {
   const os = platform === 'win32' || platform === 'darwin' ? platform : 'linux';
-  const byPath = (path: string): Vendor | undefined => vendors.find((v) => (v.modules[os] ?? []).some((m) => modulePathOf(v.provider, m) === path));
-  const entries: ModuleEntry[] = configured.map((path) => {
-    const vendor = byPath(path);
-    return { path, source: 'config', vendor, rescan: vendor?.rescan ?? 'native', exists: existsSync(providerOf(path).file) };
-  });
-  if (onlyConfigured) return entries;
-  for (const vendor of vendors) {
-    if (!vendor.discover) continue;
-    for (const file of vendor.modules[os] ?? []) {
-      const path = modulePathOf(vendor.provider, file);
-      if (entries.some((e) => e.path === path) || !existsSync(file)) continue;
-      entries.push({ path, source: 'vendor', vendor, rescan: vendor.rescan, exists: true });
-      break; // one module per vendor is enough
+  const listed = vendors.flatMap((v) => (v.modules[os] ?? []).map((m) => ({ vendor: v, id: identityOf(modulePathOf(v.provider, m), platform), path: modulePathOf(v.provider, m) })));
+  const byPath = (path: string, id: string): Vendor | undefined => (listed.find((l) => l.path === path) ?? listed.find((l) => l.id === id))?.vendor;
+  const entries: (ModuleEntry & { id: string })[] = [];
+  const add = (entry: ModuleEntry): void => {
+    const id = identityOf(entry.path, platform);
+    const same = entries.find((e) => !e.duplicateOf && e.id === id) ?? (entry.exists ? sameBytes(entries, entry.path) : undefined);
+    if (same) {
+      same.vendor ??= entry.vendor;
+      if (entry.vendor && same.rescan === 'native') same.rescan = entry.vendor.rescan;
+    }
+    entries.push({ ...entry, id, ...(same ? { duplicateOf: same.path } : {}) });
+  };
+  for (const path of configured) {
+    const vendor = byPath(path, identityOf(path, platform));
+    add({ path, source: 'config', vendor, rescan: vendor?.rescan ?? 'native', exists: existsSync(providerOf(path).file) });
+  }
+  if (!onlyConfigured) {
+    for (const vendor of vendors) {
+      if (!vendor.discover || entries.some((e) => e.vendor === vendor)) continue;
+      for (const file of vendor.modules[os] ?? []) {
+        const path = modulePathOf(vendor.provider, file);
+        if (!existsSync(file)) continue;
+        const id = identityOf(path, platform);
+        const loaded = entries.find((e) => !e.duplicateOf && e.id === id) ?? sameBytes(entries, path);
+        if (loaded) {
+          // Configured under another name: that entry is this vendor's driver.
+          if (!loaded.vendor) Object.assign(loaded, { vendor, rescan: vendor.rescan });
+          break;
+        }
+        add({ path, source: 'vendor', vendor, rescan: vendor.rescan, exists: true });
+        break; // one module per vendor is enough
+      }
     }
   }
-  return entries;
+  return entries.map(({ id: _id, ...entry }) => entry);
+}
+
+/** An entry that loads a byte-identical copy of this library (same provider), if any. */
+function sameBytes<T extends ModuleEntry>(entries: T[], path: string): T | undefined {
+  const { provider, file } = providerOf(path);
+  const size = moduleFileSize(file);
+  if (size < 0) return undefined;
+  let digest: string | undefined;
+  for (const e of entries) {
+    const other = providerOf(e.path);
+    if (e.duplicateOf || !e.exists || other.provider !== provider || moduleFileSize(other.file) !== size) continue;
+    digest ??= moduleFileDigest(file);
+    if (digest !== undefined && moduleFileDigest(other.file) === digest) return e;
+  }
+  return undefined;
 }

@@ -7,7 +7,8 @@ import type { RawObjects, RawSlot, TraceEntry } from './host-protocol.js';
 import { HotplugWatcher } from './hotplug.js';
 import { ModuleRuntime, type Route } from './module-runtime.js';
 import type { ModuleEntry, Vendor } from './registry.js';
-import type { ModuleInfo, SignMechanism, TokenCertificate, TokenDataObject, TokenInfo } from './types.js';
+import { driverRank, onePerKey } from './physical-keys.js';
+import type { ModuleInfo, PhysicalKey, SignMechanism, TokenCertificate, TokenDataObject, TokenInfo } from './types.js';
 
 const log = logger('tokens');
 
@@ -47,7 +48,7 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
   private constructor(private readonly options: TokenManagerOptions) {
     super();
     const hostOptions = { env: options.env, trace: options.trace };
-    this.#runtimes = options.modules.map((entry) => new ModuleRuntime(entry, options.vendors, hostOptions, () => void this.#watcher?.trigger()));
+    this.#runtimes = options.modules.filter((entry) => !entry.duplicateOf).map((entry) => new ModuleRuntime(entry, options.vendors, hostOptions, () => void this.#watcher?.trigger()));
     const interval = options.pollIntervalMs ?? SLOT_POLL_INTERVAL_MS;
     this.#watcher = interval > 0 ? new HotplugWatcher(() => this.refresh(), interval, true) : undefined;
   }
@@ -61,12 +62,27 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
     return manager;
   }
 
+  /** The tokens present, each physical key once (through the driver the vendor table prefers). */
   tokens(): TokenInfo[] {
-    return this.#runtimes.flatMap((r) => r.tokens());
+    return this.#onePerKey().tokens;
   }
 
-  /** Status of each module: loaded with C_GetInfo, or why not. */
+  /** Every physical key present and which drivers reached it (for the diagnostics report). */
+  keys(): PhysicalKey[] {
+    return this.#onePerKey().keys;
+  }
+
+  #onePerKey(): ReturnType<typeof onePerKey> {
+    return onePerKey(this.#runtimes.flatMap((r, i) => r.tokens().map((token) => ({ token, rank: driverRank(r, this.options.vendors, i) }))));
+  }
+
+  /** Status of each module: loaded with C_GetInfo, or why not; a second name of a loaded library says which. */
   modules(): ModuleInfo[] {
+    const duplicates = this.options.modules.filter((e) => e.duplicateOf).map((e) => ({ path: e.path, loaded: false, duplicateOf: e.duplicateOf }));
+    return [...this.#loadedModules(), ...duplicates];
+  }
+
+  #loadedModules(): ModuleInfo[] {
     return this.#runtimes.map((r) => ({
       path: r.entry.path,
       loaded: r.info !== undefined,
@@ -80,14 +96,15 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
 
   /** Modules with their slots and mechanisms (what `pkcs11-tool -L -M` tells), for the diagnostics report. */
   async moduleDetails(): Promise<ModuleInfo[]> {
-    const basic = this.modules();
-    return Promise.all(
+    const basic = this.#loadedModules();
+    const loaded = await Promise.all(
       this.#runtimes.map(async (r, i) => {
         if (!r.info) return basic[i] as ModuleInfo;
         const slots = await r.currentHost.call<RawSlot[]>({ op: 'slots', mechanisms: true }).catch(() => []);
         return { ...(basic[i] as ModuleInfo), slots: slots.map((s) => ({ slotId: s.slotId, description: s.description, tokenPresent: !!s.token, mechanisms: s.mechanisms ?? [] })) };
       }),
     );
+    return [...loaded, ...this.modules().slice(loaded.length)];
   }
 
   /** Rescans all modules; emits `changed` when anything a page could see changed. */

@@ -62,6 +62,8 @@ export interface ModuleInfo {
   cryptokiVersion?: string;
   libraryVersion?: string;
   slots?: { slotId: string; description: string; tokenPresent: boolean; mechanisms: string[] }[];
+  /** Not loaded because this other module path names the same library file (a link, another spelling, a copy). */
+  duplicateOf?: string;
   /** Chinese explanation when it failed to load. */
   errorZh?: string;
   reason?: string;
@@ -74,3 +76,13 @@ export interface ModuleInfo {
  * and SM2 signatures come back DER `SEQUENCE { r, s }`.
  */
 export type SignMechanism = 'RSA_PKCS' | 'ECDSA' | 'SM2_SM3';
+
+/** One physical key (manufacturer + serial) and every driver that reached it; the token list shows it once, through the kept driver. */
+export interface PhysicalKey {
+  /** Id of the token the agent lists (the kept driver's). */
+  tokenId: string;
+  label: string;
+  manufacturer: string;
+  serial: string;
+  drivers: { module: string; tokenId: string; kept: boolean }[];
+}

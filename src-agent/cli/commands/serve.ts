@@ -1,6 +1,6 @@
 import { bridgeHandlers } from '../../app/index.js';
 import { checkRunner } from '../../api/check-runner.js';
-import { startServer, type RunningServer } from '../../api/server.js';
+import { compatOption, startServer, type RunningServer } from '../../api/server.js';
 import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
 import { ScriptedUi } from '../../ui/scripted-ui.js';
 import { HeadlessUi, hasDesktop, openExternal, startHeadlessUi, type RunningHeadlessUi } from '../../ui/headless/index.js';
@@ -41,9 +41,11 @@ export const command: CliCommand = {
     process.on('SIGTERM', requestStop);
     const core = await ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
     let server: RunningServer | undefined = undefined;
-    const runCheck = checkRunner(() => server?.trustedSeen() ?? []);
-    server = await startServer({ core, ui, port, runCheck });
+    const runCheck = checkRunner(() => server?.trustedSeen() ?? [], () => server?.compat ?? { state: 'off' });
+    server = await startServer({ core, ui, port, runCheck, ...compatOption(ctx.config) });
     ctx.stdout.write(`互认助手已启动，监听 ws://127.0.0.1:${server.port}/\nCA assistant listening on ws://127.0.0.1:${server.port}/\n`);
+    if (server.compat.state === 'on') ctx.stdout.write(`兼容接口（原 CA 客户端页面）：ws://127.0.0.1:${server.compat.port}/xtxapp/\nCompatibility endpoint: ws://127.0.0.1:${server.compat.port}/xtxapp/\n`);
+    if (server.compat.state === 'taken') ctx.stdout.write(`兼容接口端口 ${server.compat.port} 已被其他程序占用（可能是其他 CA 厂商的客户端），请运行环境检测查看处理办法。\n`);
     let headless: RunningHeadlessUi | undefined;
     if (ui instanceof HeadlessUi) {
       const canOpen = ctx.options['no-open'] !== true && hasDesktop();

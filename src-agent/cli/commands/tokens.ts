@@ -17,7 +17,7 @@ export const command: CliCommand = {
       ctx.stdout.write(JSON.stringify({ tokens, modules }, null, 2) + '\n');
       return 0;
     }
-    for (const m of modules.filter((m) => !m.loaded)) ctx.stderr.write(`驱动未加载：${m.path}（${m.errorZh ?? m.reason ?? ''}）\n`);
+    for (const m of modules.filter((m) => !m.loaded && !m.duplicateOf)) ctx.stderr.write(`驱动未加载：${m.path}（${m.errorZh ?? m.reason ?? ''}）\n`);
     if (tokens.length === 0) {
       ctx.stdout.write('未检测到 CA 锁。请插入 CA 锁（USB Key）后重试。\n');
       return 0;

@@ -114,7 +114,7 @@ describe('runChecks on the fixture tokens', () => {
 
   it('reports progress, durations and a summary', () => {
     const starts = progress.filter((p) => p.status === undefined).map((p) => p.id);
-    expect(starts).toEqual(['system', 'service', 'driver', 'keys', 'certificate', 'pin', 'seal', 'browser']);
+    expect(starts).toEqual(['system', 'service', 'compat', 'driver', 'keys', 'certificate', 'pin', 'seal', 'browser']);
     expect(progress.filter((p) => p.status).length).toBe(report.checks.length);
     expect(report.checks.every((c) => Number.isInteger(c.durationMs) && c.durationMs >= 0 && c.titleZh && c.titleEn && c.detailZh)).toBe(true);
     expect(report.checks.filter((c) => c.status === 'fail').every((c) => c.remedyZh)).toBe(true);

@@ -62,9 +62,9 @@ describe('writeReport', () => {
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${paths.html}`);
       const headings = await page.locator('h2').allTextContents();
-      expect(headings).toEqual(['检测结果', '证书详情', '证书链', '驱动与插槽', '最近错误', 'PKCS#11 调用跟踪']);
+      expect(headings).toEqual(['检测结果', '证书详情', '证书链', '驱动与插槽', 'CA 锁与驱动', '最近错误', 'PKCS#11 调用跟踪']);
       const body = await page.locator('body').innerText();
-      for (const text of ['互认助手诊断报告', '河南示例科技有限公司', '张三', '郑州市第一中学', 'CA 锁「供应商」', '证书已过期', 'PIN 码错误', 'SHA-256 指纹', 'CRL 分发点', 'C_Login']) expect(body).toContain(text);
+      for (const text of ['互认助手诊断报告', '河南示例科技有限公司', '张三', '郑州市第一中学', 'CA 锁「供应商」', '证书已过期', 'PIN 码错误', 'SHA-256 指纹', 'CRL 分发点', 'C_Login', '（使用）']) expect(body).toContain(text);
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       await mkdir(join(REPO, 'artifacts'), { recursive: true });
       await page.screenshot({ path: join(REPO, 'artifacts', 'diagnose-report.png'), fullPage: true });
