@@ -1,5 +1,6 @@
 import { runChecks } from '../check/index.js';
 import type { BrowserSeen } from '../check/types.js';
+import { checkPinFromUi } from '../ui/check-pin.js';
 import type { RunCheck } from './context.js';
 
 /**
@@ -14,12 +15,6 @@ export function checkRunner(browserSeen?: () => BrowserSeen[]): RunCheck {
       ...(browserSeen ? { browserSeen } : {}),
       onLogin: (tokenId) => ctx.registerUserLogin(tokenId),
       onProgress: (event) => ctx.progress({ id: event.id, index: event.index, total: event.total, ...(event.status ? { status: event.status } : {}) }),
-      pin: async (token) => {
-        if (ctx.signal.aborted) return null;
-        const answer = await ctx.ui.askPin({ origin: null, token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial }, pin: token.pin, attempt: 1 }, ctx.signal);
-        if (answer.kind === 'pin') return answer.pin;
-        // A PIN-pad reader takes the PIN itself: an empty buffer asks C_Login without one.
-        return answer.kind === 'pin-pad' ? Buffer.alloc(0) : null;
-      },
+      pin: checkPinFromUi(ctx.ui, ctx.signal),
     });
 }

@@ -17,9 +17,19 @@ export interface RunChecksOptions {
   /**
    * Asks the user PIN of one token (the assistant's dialog, the TTY, stdin).
    * Resolves with a Buffer the checks zero after use, or null to skip the PIN
-   * checks of that token. Absent: PIN checks are skipped.
+   * checks of that token. After a wrong PIN it is called again for the same
+   * token with `attempt` 2, 3… and the token's fresh PIN state (tries left);
+   * null then stops asking. Absent: PIN checks are skipped.
    */
-  pin?: (token: TokenInfo) => Promise<Buffer | null>;
+  pin?: (token: TokenInfo, ask: PinAsk) => Promise<Buffer | null>;
+  /**
+   * The keys whose PIN the user chose to check, in the order to ask. Keys not
+   * listed are not asked. Absent: every key, {@link RunChecksOptions.preferredTokens}
+   * first, and none at its final try (asked only when chosen here).
+   */
+  pinTokens?: string[];
+  /** Token ids to ask first when `pinTokens` is absent (the keys the mall used last, most recent first). */
+  preferredTokens?: string[];
   /** API port to probe (default `core.config.port`). */
   port?: number;
   /** Called when a check group starts and when each result is known. */
@@ -30,6 +40,12 @@ export interface RunChecksOptions {
   browserSeen?: () => BrowserSeen[];
   /** The time checks judge validity against (default now). */
   now?: Date;
+}
+
+/** Which ask this is for one token: 1 first, more after a wrong PIN. */
+export interface PinAsk {
+  attempt: number;
+  lastError?: 'PIN_INCORRECT' | 'PIN_LEN_RANGE';
 }
 
 /**
@@ -58,6 +74,8 @@ export interface CheckContext {
   tokens: TokenInfo[];
   /** Records one result; its duration is the time since the previous one in the group. */
   emit(outcome: Outcome): void;
+  /** Says what the group is doing now (e.g. whose PIN it asks), without a result. */
+  progress(titleZh: string): void;
 }
 
 /** One group of checks (system, service, drivers…). */

@@ -27,8 +27,11 @@ const method = <R>() => <P extends z.ZodType>(params: P): MethodDef<P, R> => ({ 
 export const BRIDGE_METHODS = {
   /** The status header: keys, certificates, logins, whether the API listens. */
   getStatus: method<StatusView>()(empty),
-  /** Runs 环境检测 (PIN asked through the PIN dialog); progress arrives as `checkProgress`. */
-  runCheck: method<CheckReport>()(empty),
+  /**
+   * Runs 环境检测 (PIN asked through the PIN dialog); progress arrives as `checkProgress`.
+   * `pinTokens`: the keys whose PIN to check, in order (absent: the key the mall used last first, none at its final try).
+   */
+  runCheck: method<CheckReport>()(z.strictObject({ pinTokens: z.array(z.string().min(1).max(200)).max(32).optional() })),
   /** Answers an open PIN dialog. */
   answerPin: method<Record<string, never>>()(
     z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional() }),
@@ -93,8 +96,8 @@ export interface TokenView {
 export interface StatusView {
   agent: { listening: boolean; port: number | null };
   tokens: TokenView[];
-  /** Common names of the user certificates, per token id. */
-  certs: { tokenId: string; name: string; kind: 'organization' | 'personal' | 'unknown' }[];
+  /** Common names of the user certificates, per token id; `lastUsed` (ISO 8601) when a site signed with it lately. */
+  certs: { tokenId: string; name: string; kind: 'organization' | 'personal' | 'unknown'; lastUsed?: string }[];
   language: 'zh-CN' | 'en';
 }
 
@@ -136,6 +139,8 @@ export interface PinDialogView {
   origin: string | null;
   /** The origin's host, shown large. */
   host: string | null;
+  /** `check`: asked by 环境检测; the dialog's second button skips this key. */
+  purpose?: 'check';
   token: { id: string; label: string; serial: string };
   cert?: { name: string; subject: string; issuer: string; notAfter: string; kind: 'organization' | 'personal' | 'unknown' };
   documentName?: string;

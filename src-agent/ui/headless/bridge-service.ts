@@ -12,7 +12,9 @@ import type { CheckReport } from '../../protocol/types.js';
 import type { AgentCore } from '../../service/agent-core.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import { parseCertificate } from '../../pki/index.js';
+import { recentCertUses } from '../../service/recent-uses.js';
 import type { BridgeMethodName, BridgeParams, BridgeResult, CertView, SettingsView, StatusView, TokenView } from '../bridge.js';
+import { checkPinFromUi } from '../check-pin.js';
 import { commonName, type HeadlessUi } from './headless-ui.js';
 
 export type BridgeHandlers = { [M in BridgeMethodName]: (params: BridgeParams<M>) => Promise<BridgeResult<M>> };
@@ -52,20 +54,27 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     };
   };
 
-  const check = async (): Promise<CheckReport> => {
+  /** Fingerprint → time of its latest signature, from the audit log of the API running here. */
+  const recentUses = async (): Promise<Map<string, string>> => {
     const server = options.server();
+    return server ? recentCertUses(server.audit.file) : new Map();
+  };
+
+  const check = async (pinTokens?: string[]): Promise<CheckReport> => {
+    const server = options.server();
+    const uses = await recentUses();
+    const preferred = [...uses.keys()].flatMap((fp) => certTokens.get(fp) ?? []);
     const signal = AbortSignal.timeout(30 * 60_000);
+    const certTokens = new Map<string, string[]>();
+    for (const e of await core.certs.list().catch(() => [])) certTokens.set(e.details.fingerprintSha256.toLowerCase(), [...(certTokens.get(e.details.fingerprintSha256.toLowerCase()) ?? []), e.token.tokenId]);
     const report = await runChecks({
       core,
+      ...(pinTokens ? { pinTokens } : {}),
+      preferredTokens: [...new Set(preferred)],
       ...(server ? { browserSeen: () => server.trustedSeen(), port: server.port } : {}),
       onLogin: (tokenId) => server?.policy.registerUserLogin(tokenId),
       onProgress: (e) => ui.checkProgress({ id: e.id, index: e.index, total: e.total, ...(e.status ? { status: e.status } : {}), ...(e.titleZh ? { titleZh: e.titleZh } : {}) }),
-      pin: async (token) => {
-        const answer = await ui.askPin({ origin: null, token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial }, pin: token.pin, attempt: 1 }, signal);
-        if (answer.kind === 'pin') return answer.pin;
-        // A PIN-pad reader takes the PIN itself: an empty buffer asks C_Login without one.
-        return answer.kind === 'pin-pad' ? Buffer.alloc(0) : null;
-      },
+      pin: checkPinFromUi(ui, signal),
     });
     lastReport = report;
     return report;
@@ -75,12 +84,16 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     async getStatus(): Promise<StatusView> {
       const server = options.server();
       const tokens = core.tokens.tokens().map(tokenView);
-      const certs = (await core.certs.list().catch(() => [])).map((e) => ({ tokenId: e.token.tokenId, name: commonName(e.details.subject), kind: e.details.kind }));
+      const uses = await recentUses();
+      const certs = (await core.certs.list().catch(() => [])).map((e) => {
+        const lastUsed = uses.get(e.details.fingerprintSha256.toLowerCase());
+        return { tokenId: e.token.tokenId, name: commonName(e.details.subject), kind: e.details.kind, ...(lastUsed ? { lastUsed } : {}) };
+      });
       return { agent: { listening: server !== undefined, port: server?.port ?? null }, tokens, certs, language: core.config.language };
     },
 
-    async runCheck() {
-      running ??= check().finally(() => (running = undefined));
+    async runCheck({ pinTokens }) {
+      running ??= check(pinTokens).finally(() => (running = undefined));
       return running;
     },
 

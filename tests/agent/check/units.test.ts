@@ -6,6 +6,12 @@ import { escapeHtml, parseNetstat, parseSs, probeService } from '../../../src-ag
 import { validityOutcome } from '../../../src-agent/check/certificates.js';
 import { lineReader } from '../../../src-agent/cli/pin-input.js';
 import { portOwner } from '../../../src-agent/check/port-owner.js';
+import { pinOrder } from '../../../src-agent/check/pin-keypair.js';
+import { recentCertUses } from '../../../src-agent/service/recent-uses.js';
+import type { TokenInfo } from '../../../src-agent/tokens/types.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('parseSs', () => {
   const out = [
@@ -70,5 +76,34 @@ describe('validityOutcome', () => {
     expect(validityOutcome(entry('2025-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), now).status).toBe('ok');
     expect(validityOutcome(entry('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z'), now).status).toBe('fail');
     expect(validityOutcome(entry('2026-07-01T00:00:00Z', '2027-01-01T00:00:00Z'), now)).toMatchObject({ status: 'fail', detailZh: expect.stringContaining('尚未生效') });
+  });
+});
+
+describe('pinOrder', () => {
+  const token = (id: string): TokenInfo => ({ id, label: id, serial: id } as TokenInfo);
+  const tokens = ['a', 'b', 'c'].map(token);
+
+  it('asks the keys the mall used last first, then the rest as found, none chosen', () => {
+    expect(pinOrder(tokens, { preferredTokens: ['c'] }).map((x) => `${x.token.id}${x.chosen ? '*' : ''}`)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('puts the user\'s choice first, in the user\'s order, over the mall\'s', () => {
+    expect(pinOrder(tokens, { pinTokens: ['b', 'a'], preferredTokens: ['c'] }).map((x) => `${x.token.id}${x.chosen ? '*' : ''}`)).toEqual(['b*', 'a*', 'c']);
+  });
+
+  it('ignores ids of keys that are not present', () => {
+    expect(pinOrder(tokens, { pinTokens: ['zzz'] }).map((x) => x.chosen)).toEqual([false, false, false]);
+  });
+});
+
+describe('recentCertUses', () => {
+  it('reads the latest successful use per fingerprint from the audit log tail, skipping torn and foreign lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ca-recent-'));
+    const file = join(dir, 'audit.jsonl');
+    const rec = (fp: string, time: string, result = 'ok'): string => JSON.stringify({ time, certFingerprintSha256: fp, result });
+    await writeFile(file, ['x'.repeat(300), rec('AA', '2026-01-01T00:00:00Z'), rec('bb', '2026-01-03T00:00:00Z'), rec('aa', '2026-01-02T00:00:00Z'), rec('cc', '2026-01-04T00:00:00Z', 'PIN_INCORRECT'), '{"torn', 'null', ''].join('\n'));
+    const uses = await recentCertUses(file, 250);
+    expect([...uses]).toEqual([['bb', '2026-01-03T00:00:00Z'], ['aa', '2026-01-02T00:00:00Z']]);
+    expect((await recentCertUses(join(dir, 'missing.jsonl'))).size).toBe(0);
   });
 });
