@@ -56,8 +56,6 @@ const STRINGS = {
   certAlgorithm: ['密钥算法', 'Key algorithm'],
   certSerial: ['序列号', 'Serial number'],
   certChain: ['证书链', 'Chain'],
-  certChainTrusted: ['可信', 'trusted'],
-  certChainUntrusted: ['不可信', 'not trusted'],
   certFingerprint: ['SHA-256 指纹', 'SHA-256 fingerprint'],
   certNoKey: ['CA 锁中没有该证书的私钥，无法用它签章', 'No private key: cannot sign with it'],
   certEncryption: ['加密证书：只用于加密，不用于签名或签章；签章用同一把 CA 锁中的签名证书', 'Encryption certificate: for encryption only, never for signing or sealing; the signing certificate on the same key seals'],

@@ -55,7 +55,8 @@ function renderTabs() {
 
 function checkPanel() {
   const button = h('button', { class: 'primary big', id: 'run-check', disabled: check.running, onclick: () => void runCheck() }, check.ran ? t('checkAgain') : t('checkStart'));
-  const parts = [h('p', { class: 'intro' }, t('checkIntro')), pickList(), button];
+  const pick = pickList();
+  const parts = [h('p', { class: 'intro' }, t('checkIntro')), ...(pick ? [pick] : []), button];
   if (check.running) {
     const p = check.progress;
     parts.push(h('div', { class: 'progress', role: 'status' },
@@ -101,8 +102,9 @@ function pickList() {
   return h('fieldset', { class: 'pick', id: 'check-pick' }, h('legend', {}, t('checkPick')),
     tokens.map((tk) => {
       const box = h('input', { type: 'checkbox', 'data-token': tk.id, checked: picked(tk), disabled: tk.pin.locked, onchange: (e) => check.picks.set(tk.id, /** @type {HTMLInputElement} */ (e.target).checked) });
+      const warn = tk.pin.locked || tk.pin.finalTry;
       const note = tk.pin.locked ? t('checkPickLocked') : tk.pin.finalTry ? t('checkPickFinal') : tk.loggedIn ? t('checkPickLoggedIn') : tokenLastUsed(tk.id) ? t('checkPickUsed') : '';
-      return h('label', { class: tk.pin.locked || tk.pin.finalTry ? 'warn' : '' }, box, ' ', tk.label || tk.serial, h('span', { class: 'muted small' }, `（${tk.serial}）`), note ? h('span', { class: 'note-inline' }, note) : null);
+      return h('label', { class: warn ? 'warn' : '' }, box, ' ', tk.label || tk.serial, h('span', { class: 'muted small' }, `（${tk.serial}）`), note ? h('span', { class: warn ? 'note-inline' : 'note-inline muted' }, note) : null);
     }));
 }
 
@@ -163,7 +165,7 @@ async function certsPanel() {
           row(t('certValidity'), `${localTime(c.notBefore)} — ${localTime(c.notAfter, { zone: true })} `, h('span', { class: c.daysLeft < 0 ? 'tag bad' : c.daysLeft < 30 ? 'tag warn' : 'tag good' }, days)),
           row(t('certKeyUsage'), keyUsageText(c.keyUsage) || '—'),
           row(t('certAlgorithm'), algorithmText(c.keyAlgorithm)),
-          row(t('certChain'), h('span', { class: c.chain.trusted ? 'tag good' : 'tag bad' }, c.chain.trusted ? t('certChainTrusted') : t('certChainUntrusted')), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
+          row(t('certChain'), h('span', { class: !c.chain.trusted ? 'tag bad' : c.chain.valid ? 'tag good' : 'tag warn', id: `chain-${c.id}` }, pick(c.chain.labelZh, c.chain.labelEn)), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
           row(t('certSerial'), h('code', {}, c.serialNumber)),
           row(t('certFingerprint'), h('code', { class: 'fp' }, c.fingerprintSha256)))),
       c.kind === 'organization' && !encryptionOnly(c) ? h('figure', { class: 'seal' }, c.seal ? h('img', { src: c.seal.dataUrl, alt: t('certSeal') }) : h('div', { class: 'muted' }, t('certNoSeal')), h('figcaption', {}, t('certSeal'))) : null);

@@ -3,6 +3,7 @@ import type { CheckCategory, CheckResult, CheckStatus } from '../protocol/types.
 import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { TokenInfo } from '../tokens/types.js';
+import { localTime } from '../util/local-time.js';
 
 /** A trusted origin that connected to the API in this run. */
 export interface BrowserSeen {
@@ -98,9 +99,9 @@ export function certName(entry: CertEntry): string {
   return `${cn}（${kind}）`;
 }
 
-/** `2026-01-31 08:00` in UTC, for detail lines. */
+/** `2026-01-31 16:00（北京时间）`: local time with its zone, for detail lines. */
 export function shortTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return localTime(iso, { zone: true });
 }
 
 /**
@@ -112,4 +113,21 @@ export function isEncryptionCert(entry: CertEntry): boolean {
   const ku = entry.details.keyUsage;
   return entry.details.keyUsagePresent && !ku.includes('digitalSignature') && !ku.includes('nonRepudiation')
     && (ku.includes('keyEncipherment') || ku.includes('dataEncipherment') || ku.includes('keyAgreement'));
+}
+
+/** Chinese names of the KeyUsage bits. */
+export const KEY_USAGE_ZH: Record<string, string> = {
+  digitalSignature: '数字签名', nonRepudiation: '不可否认', keyEncipherment: '密钥加密', dataEncipherment: '数据加密',
+  keyAgreement: '密钥协商', keyCertSign: '签发证书', cRLSign: '签发 CRL', encipherOnly: '仅加密', decipherOnly: '仅解密',
+};
+
+/** Chinese names of the common ExtendedKeyUsage purposes. */
+export const EXT_KEY_USAGE_ZH: Record<string, string> = {
+  serverAuth: '服务器身份验证', clientAuth: '客户端身份验证', codeSigning: '代码签名', emailProtection: '安全电子邮件',
+  timeStamping: '时间戳', OCSPSigning: 'OCSP 签名', ocspSigning: 'OCSP 签名',
+};
+
+/** Key usages in Chinese, joined with 、 (unknown names as given). */
+export function keyUsageZh(usages: readonly string[], names: Record<string, string> = KEY_USAGE_ZH): string {
+  return usages.map((u) => names[u] ?? u).join('、');
 }

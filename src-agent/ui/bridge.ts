@@ -119,7 +119,8 @@ export interface CertView {
   keyAlgorithm: string;
   fingerprintSha256: string;
   hasPrivateKey: boolean;
-  chain: { subjects: string[]; trusted: boolean; problems: { zh: string; en: string }[] };
+  /** The one chain verdict (service/chain-verdict.ts): `trusted` the chain, `valid` the dates, the label says both. */
+  chain: { subjects: string[]; trusted: boolean; valid: boolean; labelZh: string; labelEn: string; problems: { zh: string; en: string }[] };
   /** `data:` URL of the seal image, for organization certificates that have one. */
   seal: { dataUrl: string; widthMm?: number; heightMm?: number } | null;
 }

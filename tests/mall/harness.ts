@@ -153,7 +153,22 @@ export async function message(page: Page): Promise<string> {
 export async function openContract(page: Page, orderNo: string): Promise<void> {
   await page.getByRole('button', { name: '订单管理-我的订单' }).click();
   await page.getByRole('row').filter({ hasText: orderNo }).getByRole('button', { name: '查看合同' }).click();
-  await page.getByRole('heading', { name: /查看合同/ }).waitFor();
+  await page.getByRole('heading', { name: /查看合同|起草合同/ }).waitFor();
+}
+
+/**
+ * Answers the mall's confirmation (删除, 解绑, 发送, 退回…): returns its text, types `reason`
+ * when given, and clicks the OK button (or 取消 with `cancel`).
+ */
+export async function answerAsk(page: Page, options: { reason?: string; cancel?: boolean } = {}): Promise<string> {
+  const dialog = page.locator('#ask-dialog[open]');
+  await dialog.waitFor();
+  const text = (await dialog.locator('#ask-text').textContent()) ?? '';
+  if (options.reason !== undefined) await dialog.locator('#ask-reason').fill(options.reason);
+  await dialog.locator(options.cancel ? '#ask-cancel' : '#ask-ok').click();
+  await dialog.waitFor({ state: 'detached' }).catch(() => undefined);
+  await page.locator('#ask-dialog[open]').waitFor({ state: 'hidden' });
+  return text;
 }
 
 export const contractState = (page: Page): Promise<string | null> => page.locator('#contract-state').textContent();

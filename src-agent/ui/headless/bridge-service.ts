@@ -12,6 +12,7 @@ import type { CheckReport } from '../../protocol/types.js';
 import type { AgentCore } from '../../service/agent-core.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import { parseCertificate } from '../../pki/index.js';
+import { chainVerdict } from '../../service/chain-verdict.js';
 import { recentCertUses } from '../../service/recent-uses.js';
 import type { BridgeMethodName, BridgeParams, BridgeResult, CertView, SettingsView, StatusView, TokenView } from '../bridge.js';
 import { checkPinFromUi } from '../check-pin.js';
@@ -62,11 +63,11 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
 
   const check = async (pinTokens?: string[]): Promise<CheckReport> => {
     const server = options.server();
-    const uses = await recentUses();
-    const preferred = [...uses.keys()].flatMap((fp) => certTokens.get(fp) ?? []);
     const signal = AbortSignal.timeout(30 * 60_000);
-    const certTokens = new Map<string, string[]>();
-    for (const e of await core.certs.list().catch(() => [])) certTokens.set(e.details.fingerprintSha256.toLowerCase(), [...(certTokens.get(e.details.fingerprintSha256.toLowerCase()) ?? []), e.token.tokenId]);
+    // The keys holding the certificates sites signed with lately, most recent first.
+    const uses = await recentUses();
+    const entries = await core.certs.list().catch(() => []);
+    const preferred = [...uses.keys()].flatMap((fp) => entries.filter((e) => e.details.fingerprintSha256.toLowerCase() === fp).map((e) => e.token.tokenId));
     const report = await runChecks({
       core,
       ...(pinTokens ? { pinTokens } : {}),
@@ -113,7 +114,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       const certs: CertView[] = [];
       for (const entry of await core.certs.list()) {
         const d = entry.details;
-        const chain = core.certs.chain(entry, new Date(now));
+        const chain = chainVerdict(core.certs, entry, new Date(now));
         let seal: CertView['seal'] = null;
         if (d.kind === 'organization') {
           const image = await core.certs.seal(entry).catch(() => null);
@@ -136,7 +137,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
           keyAlgorithm: d.keyCurve ? `${d.keyAlgorithm} ${d.keyCurve}` : `${d.keyAlgorithm} ${d.keySize}`,
           fingerprintSha256: d.fingerprintSha256,
           hasPrivateKey: entry.token.hasPrivateKey !== false,
-          chain: { subjects: chain.chain.map((der) => subjectOfDer(der)), trusted: chain.trusted, problems: chain.problems.map((p) => ({ zh: p.zh, en: p.en })) },
+          chain: { subjects: chain.chain.map((der) => subjectOfDer(der)), trusted: chain.trusted, valid: chain.valid, labelZh: chain.labelZh, labelEn: chain.labelEn, problems: chain.problems.map((p) => ({ zh: p.zh, en: p.en })) },
           seal,
         });
       }
