@@ -85,7 +85,8 @@ export async function startStack(fx: FixtureManifest, pins: string[], gm?: Sm2Fi
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
+  // A clerk's PC in China: the pages show local time (北京时间).
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page.setDefaultTimeout(20_000);
   await page.goto(`${mall.url}/`);
   mkdirSync(ARTIFACTS, { recursive: true });

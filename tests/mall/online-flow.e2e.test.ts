@@ -133,7 +133,7 @@ describe('reference mall online contract flow', () => {
     await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
     await shot(page, '05-supplier-sealed');
     // The PDF downloads under the name the assistant's dialog showed.
-    const disposition = await page.evaluate(async (href) => (await fetch(href)).headers.get('content-disposition'), await page.locator('#pdf-link').getAttribute('href'));
+    const disposition = await page.evaluate(async (href) => (await fetch(href)).headers.get('content-disposition'), (await page.locator('#pdf-link').getAttribute('href')) ?? '');
     expect(decodeURIComponent(/filename\*=UTF-8''([^;]+)/.exec(disposition ?? '')?.[1] ?? '')).toBe('政府采购合同（HT-DD20250001）.pdf');
     await page.getByRole('button', { name: '发送' }).click();
     expect(await answerAsk(page)).toContain('发送后无法更改');
