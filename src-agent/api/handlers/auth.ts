@@ -20,7 +20,7 @@ export const challenge: Handler<'auth.challenge'> = async (params, session, serv
   });
   const hash = createHash(hashAlgorithm).update(payload, 'utf8').digest();
   const result = await signAudited(
-    { method: 'auth.challenge', certId: params.certId, hash, hashAlgorithm, format: 'cms', documentName: '身份认证（auth.challenge）' },
+    { method: 'auth.challenge', certId: params.certId, hash, hashAlgorithm, format: 'cms', documentName: '绑定个人证书（身份认证）' },
     session,
     services,
   );
