@@ -122,6 +122,8 @@ describe('reference mall online contract flow', () => {
     await expect.poll(() => page.locator('[data-seal="supplier-person"]').count(), { timeout: 30_000 }).toBe(1);
     // Deleting 乙方公章 would take 乙方代表 with it (incremental revisions): the question says so; 取消 keeps both.
     await page.locator('[data-seal="supplier-company"] button').click();
+    await page.locator('#ask-dialog[open]').waitFor();
+    await shot(page, '05a-delete-seal-question');
     expect(await answerAsk(page, { cancel: true })).toContain('将同时删除其后加盖的：乙方代表');
     expect(await page.locator('[data-seal]').count()).toBe(2);
     await page.locator('[data-seal="supplier-person"] button').click();
@@ -150,6 +152,11 @@ describe('reference mall online contract flow', () => {
     await expect.poll(() => state(stack), { timeout: 30_000 }).toBe('已备案');
     await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
     await shot(page, '06-filed');
+
+    // 【操作指南】→【工具下载】 names the installers the build produces.
+    await page.getByRole('button', { name: '操作指南' }).click();
+    expect(await page.locator('#downloads').innerText()).toMatch(/互认助手-\d+\.\d+\.\d+-setup-x64\.exe/);
+    await shot(page, '06a-guide-downloads');
 
     // The 监管系统's page for people: Chinese, readable; the JSON stays for programs.
     await page.goto(`${stack.mall.receiverUrl}/filings`);

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { stringOption } from '../args.js';
 import { chainVerdict } from '../../service/chain-verdict.js';
+import { localTime } from '../../util/local-time.js';
 import { table } from '../table.js';
 
 const KIND_ZH = { organization: '单位（公章）', personal: '个人', unknown: '未知' } as const;
@@ -46,7 +47,9 @@ export const command: CliCommand = {
     }
     const rows = items.map((c) => {
       const days = Math.floor((Date.parse(c.notAfter) - now) / 86_400_000);
-      const validity = days < 0 ? `已过期（${c.notAfter.slice(0, 10)}）` : Date.parse(c.notBefore) > now ? '尚未生效' : `${c.notAfter.slice(0, 10)}（剩 ${days} 天）`;
+      // The date in the computer's own time zone: a certificate ending 16:00 UTC ends the next day in Beijing.
+      const until = localTime(c.notAfter).slice(0, 10);
+      const validity = days < 0 ? `已过期（${until}）` : Date.parse(c.notBefore) > now ? '尚未生效' : `${until}（剩 ${days} 天）`;
       return [c.id, KIND_ZH[c.kind], c.subject, c.keyAlgorithm, validity, c.chain];
     });
     ctx.stdout.write(table(['证书编号', '类型', '主题', '算法', '有效期至', '证书链'], rows) + '\n');

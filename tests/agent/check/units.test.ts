@@ -7,6 +7,8 @@ import { validityOutcome } from '../../../src-agent/check/certificates.js';
 import { lineReader } from '../../../src-agent/cli/pin-input.js';
 import { portOwner } from '../../../src-agent/check/port-owner.js';
 import { pinOrder } from '../../../src-agent/check/pin-keypair.js';
+import { maskId, maskPersonalIds } from '../../../src-agent/check/privacy.js';
+import type { DiagnosticReport } from '../../../src-agent/check/report-data.js';
 import { recentCertUses } from '../../../src-agent/service/recent-uses.js';
 import type { TokenInfo } from '../../../src-agent/tokens/types.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -105,5 +107,30 @@ describe('recentCertUses', () => {
     const uses = await recentCertUses(file, 250);
     expect([...uses]).toEqual([['bb', '2026-01-03T00:00:00Z'], ['aa', '2026-01-02T00:00:00Z']]);
     expect((await recentCertUses(join(dir, 'missing.jsonl'))).size).toBe(0);
+  });
+});
+
+describe('maskPersonalIds', () => {
+  const id = '410102199001011234';
+  const report = {
+    generatedAt: '', modules: [], recentErrors: [{ time: '', level: 'warn', scope: 'x', msg: `subject serialNumber=${id}` }],
+    checks: { startedAt: '', finishedAt: '', version: '', summary: { ok: 0, warn: 0, fail: 0, skipped: 0 }, checks: [{ id: 'a', titleZh: '张三', titleEn: '', status: 'ok', detailZh: `证件 ${id}`, detailEn: '', category: 'certificate', durationMs: 0 }] },
+    tokens: [{ certificates: [
+      { kind: 'personal', subject: `serialNumber=${id},CN=张三`, subjectFields: [{ label: '证件号码（serialNumber）', value: id }] },
+      { kind: 'personal', subject: 'serialNumber=P1234567,CN=Passport', subjectFields: [{ label: '证件号码（serialNumber）', value: 'P1234567' }] },
+      { kind: 'organization', subject: 'serialNumber=91410100MA44AB1C23', subjectFields: [{ label: '证件号码（serialNumber）', value: '91410100MA44AB1C23' }] },
+    ] }],
+  } as unknown as DiagnosticReport;
+
+  it('keeps the last 4 digits of personal ID numbers wherever they appear, of any format on personal certificates', () => {
+    const text = JSON.stringify(maskPersonalIds(report));
+    expect(text).not.toContain(id);
+    expect(text).toContain('**************1234');
+    expect(text).not.toContain('P1234567');
+    expect(text).toContain('****4567');
+    // A public organization code stays.
+    expect(text).toContain('91410100MA44AB1C23');
+    expect(maskPersonalIds(report).personalIdsMasked).toBe(true);
+    expect(maskId('12')).toBe('**');
   });
 });
