@@ -1,5 +1,6 @@
 import { runChecks } from '../check/index.js';
 import type { BrowserSeen } from '../check/types.js';
+import { recentTokens } from '../service/recent-uses.js';
 import { checkPinFromUi } from '../ui/check-pin.js';
 import type { RunCheck } from './context.js';
 
@@ -7,11 +8,13 @@ import type { RunCheck } from './context.js';
  * check.run backed by the real 环境检测: the PIN for each token is asked in
  * the assistant's own dialog, a login made there becomes the user's login
  * (serving trusted origins until idle), progress goes to the asking page.
+ * The keys sites signed with lately are asked first; a key at its final try is not asked.
  */
 export function checkRunner(browserSeen?: () => BrowserSeen[]): RunCheck {
-  return (ctx) =>
+  return async (ctx) =>
     runChecks({
       core: ctx.core,
+      ...(ctx.auditFile ? { preferredTokens: await recentTokens(ctx.core.certs, ctx.auditFile) } : {}),
       ...(browserSeen ? { browserSeen } : {}),
       onLogin: (tokenId) => ctx.registerUserLogin(tokenId),
       onProgress: (event) => ctx.progress({ id: event.id, index: event.index, total: event.total, ...(event.status ? { status: event.status } : {}) }),

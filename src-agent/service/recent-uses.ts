@@ -6,6 +6,7 @@
  * file yields what could be read.
  */
 import { open } from 'node:fs/promises';
+import type { CertificateService } from './cert-service.js';
 
 /** Bytes read from the end of the audit log (default 64 KiB: a few hundred records). */
 export const RECENT_USES_TAIL_BYTES = 64 * 1024;
@@ -42,4 +43,16 @@ export async function recentCertUses(auditFile: string, tailBytes = RECENT_USES_
   const latest = new Map<string, string>();
   for (const [fp, time] of uses.sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))) if (!latest.has(fp)) latest.set(fp, time);
   return latest;
+}
+
+/**
+ * The tokens holding the certificates sites signed with lately, most recent
+ * first (环境检测 asks their PIN first). Empty when nothing was signed yet.
+ */
+export async function recentTokens(certs: CertificateService, auditFile: string): Promise<string[]> {
+  const uses = await recentCertUses(auditFile);
+  if (uses.size === 0) return [];
+  const entries = await certs.list().catch(() => []);
+  const ids = [...uses.keys()].flatMap((fp) => entries.filter((e) => e.details.fingerprintSha256.toLowerCase() === fp).map((e) => e.token.tokenId));
+  return [...new Set(ids)];
 }

@@ -11,5 +11,6 @@ export const run: Handler<'check.run'> = async (_params, session, services) => {
     registerUserLogin: (tokenId) => services.policy.registerUserLogin(tokenId),
     progress: (event) => session.notify('check.progress', event),
     signal: session.signal,
+    auditFile: services.audit.file,
   });
 };

@@ -13,7 +13,7 @@ import type { AgentCore } from '../../service/agent-core.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import { parseCertificate } from '../../pki/index.js';
 import { chainVerdict } from '../../service/chain-verdict.js';
-import { recentCertUses } from '../../service/recent-uses.js';
+import { recentCertUses, recentTokens } from '../../service/recent-uses.js';
 import type { BridgeMethodName, BridgeParams, BridgeResult, CertView, SettingsView, StatusView, TokenView } from '../bridge.js';
 import { checkPinFromUi } from '../check-pin.js';
 import { commonName, type HeadlessUi } from './headless-ui.js';
@@ -64,14 +64,11 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
   const check = async (pinTokens?: string[]): Promise<CheckReport> => {
     const server = options.server();
     const signal = AbortSignal.timeout(30 * 60_000);
-    // The keys holding the certificates sites signed with lately, most recent first.
-    const uses = await recentUses();
-    const entries = await core.certs.list().catch(() => []);
-    const preferred = [...uses.keys()].flatMap((fp) => entries.filter((e) => e.details.fingerprintSha256.toLowerCase() === fp).map((e) => e.token.tokenId));
+    const preferred = server ? await recentTokens(core.certs, server.audit.file) : [];
     const report = await runChecks({
       core,
       ...(pinTokens ? { pinTokens } : {}),
-      preferredTokens: [...new Set(preferred)],
+      preferredTokens: preferred,
       ...(server ? { browserSeen: () => server.trustedSeen(), port: server.port } : {}),
       onLogin: (tokenId) => server?.policy.registerUserLogin(tokenId),
       onProgress: (e) => ui.checkProgress({ id: e.id, index: e.index, total: e.total, ...(e.status ? { status: e.status } : {}), ...(e.titleZh ? { titleZh: e.titleZh } : {}) }),
