@@ -55,8 +55,8 @@ function renderTabs() {
 
 function checkPanel() {
   const button = h('button', { class: 'primary big', id: 'run-check', disabled: check.running, onclick: () => void runCheck() }, check.ran ? t('checkAgain') : t('checkStart'));
-  const pick = pickList();
-  const parts = [h('p', { class: 'intro' }, t('checkIntro')), ...(pick ? [pick] : []), button];
+  const picker = pickList();
+  const parts = [h('p', { class: 'intro' }, t('checkIntro')), ...(picker ? [picker] : []), button];
   if (check.running) {
     const p = check.progress;
     parts.push(h('div', { class: 'progress', role: 'status' },
