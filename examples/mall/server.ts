@@ -30,6 +30,8 @@ const PAGES = join(import.meta.dirname, 'pages');
 const STATIC: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/kit.js': ['kit.js', 'text/javascript; charset=utf-8'],
+  '/guide.js': ['guide.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
 };
 

@@ -1,5 +1,7 @@
 // The reference mall's page: plain ES module; talks to the mall over fetch and to the 互认助手 only through the SDK.
 import { connect, isAssistantError } from '/sdk/ca-assistant-sdk.js';
+import { PageError, ask, localTime, yuan } from '/kit.js';
+import { renderGuide as guidePage } from '/guide.js';
 
 const $ = (sel) => document.querySelector(sel);
 const POSITIONS = {
@@ -15,28 +17,6 @@ let client;
 
 function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** One way to write an amount: `98,000.00`. */
-function yuan(amount) {
-  const n = Number(String(amount ?? '').replace(/,/g, ''));
-  return String(amount ?? '').trim() === '' || !Number.isFinite(n) ? String(amount ?? '') : n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-}
-
-/** A time in the clerk's own time zone (the PC's): `2026-01-31 16:00:05`. */
-function localTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso ?? '');
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-/** An error a page step raises with the way out: `action` is a link shown under the message. */
-class PageError extends Error {
-  constructor(message, action) {
-    super(message);
-    this.action = action;
-  }
 }
 
 function showError(message, remedy, reason, action) {
@@ -90,27 +70,6 @@ async function assistant() {
   notice('正在连接互认助手…');
   client = await connect({ url: session.assistantUrl, client: 'reference-mall/0.1', launch: true });
   return client;
-}
-
-/**
- * Asks before an action that cannot be undone (删除, 解绑, 发送): resolves
- * `{ ok, reason }`; with `reasonLabel` the clerk may give an optional reason.
- */
-function ask({ title, text, okLabel = '确定', danger = false, reasonLabel }) {
-  const dialog = $('#ask-dialog');
-  $('#ask-title').textContent = title;
-  $('#ask-text').textContent = text;
-  $('#ask-ok').textContent = okLabel;
-  $('#ask-ok').className = danger ? 'danger' : '';
-  $('#ask-reason-row').hidden = !reasonLabel;
-  $('#ask-reason-label').textContent = reasonLabel ?? '';
-  $('#ask-reason').value = '';
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve({ ok: dialog.returnValue === 'ok', reason: $('#ask-reason').value.trim() }), { once: true });
-    dialog.returnValue = '';
-    dialog.showModal();
-    (reasonLabel ? $('#ask-reason') : $('#ask-cancel')).focus();
-  });
 }
 
 /** 【首页】, where the personal certificate is bound. */
@@ -397,22 +356,6 @@ async function showContract(id, editing = false) {
   }
 }
 
-/** 【操作指南】: the steps of the manual and 【工具下载】, the 互认助手 installers. */
-async function renderGuide() {
-  const { version, installers } = await api('GET', '/api/downloads');
-  const size = (n) => (n ? `${(n / 1024 / 1024).toFixed(1)} MB` : '');
-  $('#main').innerHTML = `<h2>操作指南</h2>
-    <div class="card"><h3>网上签章步骤</h3><ol>
-      <li>在下方【工具下载】下载并安装“互认助手”，插入 CA 锁（USB Key）。</li>
-      <li>打开互认助手，点击【环境检测】，按提示输入 CA 锁 PIN 码，检测通过后保持互认助手运行。</li>
-      <li>加盖个人签章前，在【首页】使用个人CA【绑定个人证书】（账号与个人CA一对一绑定）。</li>
-      <li>在【合同管理】中打开合同，点击【签章】加盖公章，点击【个人签章】加盖个人签章，在互认助手窗口中输入 PIN 码。</li>
-    </ol></div>
-    <div class="card" id="downloads"><h3>工具下载</h3><p class="hint">互认助手 ${esc(version)} 版。安装后桌面出现“互认助手”图标；如商城页面提示未检测到互认助手，请先双击该图标启动。</p>
-      <table><tr><th>适用系统</th><th>安装包</th><th>说明</th></tr>${installers.map((i) => `<tr><td>${esc(i.platformZh)}</td>
-        <td>${i.available ? `<a href="${esc(i.url)}" download>${esc(i.file)}</a> <span class="hint">${esc(size(i.size))}</span>` : `${esc(i.file)} <span class="hint">（暂未提供下载，请联系商城客服）</span>`}</td><td class="hint">${esc(i.noteZh)}</td></tr>`).join('')}</table></div>`;
-}
-
 function openConfirmDialog(c) {
   const dialog = $('#confirm-dialog');
   const form = $('#confirm-form');
@@ -471,7 +414,7 @@ async function start() {
     btn.addEventListener('click', () => {
       clearMessages();
       const view = btn.dataset.view;
-      (view === 'home' ? Promise.resolve(renderHome()) : view === 'orders' ? renderOrders() : view === 'guide' ? renderGuide() : renderContracts()).catch(fail);
+      (view === 'home' ? Promise.resolve(renderHome()) : view === 'orders' ? renderOrders() : view === 'guide' ? guidePage($('#main'), api) : renderContracts()).catch(fail);
     });
   }
   renderHome();
