@@ -11,7 +11,7 @@ import type { CertificateService } from './cert-service.js';
 /** Bytes read from the end of the audit log (default 64 KiB: a few hundred records). */
 export const RECENT_USES_TAIL_BYTES = 64 * 1024;
 
-/** SHA-256 fingerprint (lower-case hex) → time of its latest successful signature (ISO 8601), most recent first. */
+/** SHA-256 fingerprint (lower-case hex) → time of its latest successful signature for a site (ISO 8601), most recent first. */
 export async function recentCertUses(auditFile: string, tailBytes = RECENT_USES_TAIL_BYTES): Promise<Map<string, string>> {
   let text = '';
   try {
@@ -34,8 +34,9 @@ export async function recentCertUses(auditFile: string, tailBytes = RECENT_USES_
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      const r = JSON.parse(line) as { time?: unknown; certFingerprintSha256?: unknown; result?: unknown };
-      if (r.result === 'ok' && typeof r.certFingerprintSha256 === 'string' && typeof r.time === 'string') uses.push([r.certFingerprintSha256.toLowerCase(), r.time]);
+      const r = JSON.parse(line) as { time?: unknown; origin?: unknown; certFingerprintSha256?: unknown; result?: unknown; test?: unknown };
+      // A site's signature only: the assistant's own (CLI, 环境检测 test signatures) has no origin.
+      if (r.result === 'ok' && typeof r.origin === 'string' && r.test !== true && typeof r.certFingerprintSha256 === 'string' && typeof r.time === 'string') uses.push([r.certFingerprintSha256.toLowerCase(), r.time]);
     } catch {
       // A torn or foreign line: skip it.
     }

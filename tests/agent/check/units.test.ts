@@ -11,7 +11,7 @@ import { maskId, maskPersonalIds } from '../../../src-agent/check/privacy.js';
 import type { DiagnosticReport } from '../../../src-agent/check/report-data.js';
 import { recentCertUses } from '../../../src-agent/service/recent-uses.js';
 import type { TokenInfo } from '../../../src-agent/tokens/types.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,9 +102,12 @@ describe('recentCertUses', () => {
   it('reads the latest successful use per fingerprint from the audit log tail, skipping torn and foreign lines', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ca-recent-'));
     const file = join(dir, 'audit.jsonl');
-    const rec = (fp: string, time: string, result = 'ok'): string => JSON.stringify({ time, certFingerprintSha256: fp, result });
-    await writeFile(file, ['x'.repeat(300), rec('AA', '2026-01-01T00:00:00Z'), rec('bb', '2026-01-03T00:00:00Z'), rec('aa', '2026-01-02T00:00:00Z'), rec('cc', '2026-01-04T00:00:00Z', 'PIN_INCORRECT'), '{"torn', 'null', ''].join('\n'));
-    const uses = await recentCertUses(file, 250);
+    const rec = (fp: string, time: string, result = 'ok', origin: string | null = 'https://mall.example.cn'): string => JSON.stringify({ time, origin, certFingerprintSha256: fp, result });
+    const own = JSON.stringify({ time: '2026-01-09T00:00:00Z', origin: null, certFingerprintSha256: 'dd', result: 'ok' });
+    const test = JSON.stringify({ time: '2026-01-09T00:00:00Z', origin: 'https://mall.example.cn', certFingerprintSha256: 'ee', result: 'ok', test: true });
+    await writeFile(file, ['x'.repeat(300), rec('AA', '2026-01-01T00:00:00Z'), rec('bb', '2026-01-03T00:00:00Z'), rec('aa', '2026-01-02T00:00:00Z'), rec('cc', '2026-01-04T00:00:00Z', 'PIN_INCORRECT'), own, test, '{"torn', 'null', ''].join('\n'));
+    // The tail starts inside the 300-byte junk line, which is dropped as a cut line.
+    const uses = await recentCertUses(file, (await stat(file)).size - 100);
     expect([...uses]).toEqual([['bb', '2026-01-03T00:00:00Z'], ['aa', '2026-01-02T00:00:00Z']]);
     expect((await recentCertUses(join(dir, 'missing.jsonl'))).size).toBe(0);
   });
