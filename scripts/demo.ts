@@ -3,10 +3,16 @@
  * on the software SKF device (both created on first run under .fixtures/demo),
  * with real USB keys' drivers still discovered. Prints where to open things
  * and the demo PINs. Ctrl-C stops everything.
+ *
+ * Ports are fixed so the URLs stay the same across runs: API 21518
+ * (CA_ASSISTANT_PORT, or the port saved in the assistant window), assistant
+ * window 21519 (CA_ASSISTANT_UI_PORT), mall 8080 (MALL_PORT), 监管系统 8081
+ * (MALL_RECEIVER_PORT). config.json is merged, never overwritten: see demo-config.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeDemoConfig } from './demo-config.js';
 import { join, resolve } from 'node:path';
 import { fixtureEnv, makeFixtures, readManifest } from '../tests/fixtures/make-fixtures.js';
 import { ensureSkfSoft, makeSm2Fixtures } from '../tests/fixtures/sm2-fixtures.js';
@@ -18,7 +24,8 @@ import { renderSealPng } from '../tests/fixtures/seal-image.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.fixtures', 'demo');
-const port = Number(process.env.CA_ASSISTANT_PORT ?? 21518);
+// Fixed ports, so the URLs stay the same across runs (each can be overridden).
+const envPort = process.env.CA_ASSISTANT_PORT;
 const mallPort = Number(process.env.MALL_PORT ?? 8080);
 const tsaPort = Number(process.env.TSA_PORT ?? 8318);
 const mobilePort = Number(process.env.MOBILE_SIGN_PORT ?? 8090);
@@ -27,6 +34,8 @@ const mobilePort = Number(process.env.MOBILE_SIGN_PORT ?? 8090);
 const DEMO_PHONE = {
   account: '13800000001', enrolCode: 'GCYT-2468', name: '张三', org: '河南示例科技有限公司', uscc: '91410100MA44AB1C2X', idCard: '410105199003071234', pin: '135790',
 };
+const uiPort = Number(process.env.CA_ASSISTANT_UI_PORT ?? 21519);
+const receiverPort = Number(process.env.MALL_RECEIVER_PORT ?? 8081);
 
 /** The demo's 国密 key: what the assistant, the mall and the printout need. */
 interface DemoSm2Key { moduleSpec: string; skfDir: string; rootPem: string; device: string; org: string; userPin: string }
@@ -77,8 +86,8 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'vendors.demo.json'), JSON.stringify({ vendors: [{ ...softhsm, discover: false }] }, null, 2));
   // The demo's time-stamping authority (openssl ts behind HTTP): every seal gets a trusted time (PAdES B-T).
   const tsa = await startTsa({ dir: join(dir, 'tsa'), port: tsaPort });
-  const config = {
-    port,
+  const wanted = {
+    port: Number(envPort ?? 21518),
     trustedOrigins: [`http://127.0.0.1:${mallPort}`, `http://localhost:${mallPort}`],
     modules: [manifest.pinGuardModule, ...(gm ? [gm.moduleSpec] : [])],
     vendorTable: join(dir, 'vendors.demo.json'),
@@ -89,18 +98,20 @@ async function main(): Promise<void> {
     mobileSigning: { serviceUrl: mobile.url, trustAnchors: [mobile.caFile] },
   };
   const configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  // Settings the user saved (in the assistant window or by hand) survive the next run; CA_ASSISTANT_PORT wins for this run.
+  const { config, kept } = writeDemoConfig(configFile, wanted, envPort ? ['port'] : []);
+  const port = Number(config.port);
 
   const demoEnv = { ...fixtureEnv(manifest), ...(gm ? { SKF_SOFT_DIR: gm.skfDir } : {}) };
   const env = { ...process.env, ...demoEnv };
   writeFileSync(join(dir, 'env'), Object.entries(demoEnv).map(([k, v]) => `export ${k}=${v}\n`).join(''));
   const children: ChildProcess[] = [];
-  const agent = spawn(process.execPath, [join(root, 'bin', 'ca-assistant.mjs'), 'serve', '--config', configFile], { env, stdio: 'inherit' });
+  const agent = spawn(process.execPath, [join(root, 'bin', 'ca-assistant.mjs'), 'serve', '--config', configFile, '--ui-port', String(uiPort)], { env, stdio: 'inherit' });
   children.push(agent);
   const mall = await startMall({
     port: mallPort, dataDir: join(dir, 'mall'), assistantUrl: `ws://127.0.0.1:${port}/`,
     // The mall and its 监管系统 also trust the mobile CA: contracts sealed by phone file like the others.
-    trustAnchors: [...trustAnchors, mobile.caFile], intermediates: [manifest.intermediateCa], tsaAnchors: [tsa.pki.rootPem],
+    trustAnchors: [...trustAnchors, mobile.caFile], intermediates: [manifest.intermediateCa], tsaAnchors: [tsa.pki.rootPem], receiverPort, downloadsDir: join(root, 'release'),
   });
 
   console.log('\n互认助手演示 / CA assistant demo');
@@ -108,7 +119,8 @@ async function main(): Promise<void> {
   console.log(`  参考商城 mall:      ${mall.url}/   （切换用户：供应商 张三 / 王五${gm ? ' / 赵六（国密）' : ''}，采购人 李四）`);
   console.log(`  监管系统 receiver: ${mall.receiverUrl}/filings`);
   console.log(`  时间戳服务 TSA:     ${tsa.url}  （每个签章带可信时间戳 / every seal is time-stamped）`);
-  console.log(`  配置 config:       ${configFile}`);
+  console.log(`  助手界面 window:    http://127.0.0.1:${uiPort}/（完整地址含本次运行的密钥，见上方“助手界面”一行）`);
+  console.log(`  配置 config:       ${configFile}${kept.length ? `（保留了您保存的设置：${kept.join('、')}）` : ''}`);
   console.log('  演示 CA 锁（SoftHSM）及 PIN / demo tokens and PINs:');
   for (const t of manifest.tokens) console.log(`    ${t.label.padEnd(6, '　')} PIN ${t.userPin}`);
   if (gm) {

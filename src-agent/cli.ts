@@ -30,12 +30,15 @@ function usage(commands: Map<string, CliCommand>, name?: string): string {
     const own = Object.entries(cmd.options)
       .map(([k, s]) => `  --${k}${s.type === 'flag' ? '' : ' 值'}\t${s.descriptionZh}`)
       .join('\n');
-    return `用法：ca-assistant ${cmd.name} ${cmd.usage}\n${cmd.summaryZh}\n\n选项：\n${own}${own ? '\n' : ''}${globals}\n`;
+    return `用法：ca-assistant ${cmd.name} ${cmd.usage}\n${cmd.summaryZh}\n\n选项：\n${own}${own ? '\n' : ''}${globals}\n\n退出码：${cmd.exitCodesZh ?? EXIT_CODES_ZH}\n`;
   }
   const names = [...commands.keys()];
   const list = names.map((n) => `  ${n.padEnd(9)} ${commands.get(n)?.summaryZh ?? ''}`).join('\n');
-  return `用法：ca-assistant <命令> [选项]\n\n命令：\n${list}\n\n通用选项：\n${globals}\n\n退出码：0 正常，1 检测未通过，2 用法错误\n`;
+  return `用法：ca-assistant <命令> [选项]\n\n命令：\n${list}\n\n通用选项：\n${globals}\n\n退出码：${EXIT_CODES_ZH}（diagnose：0 报告已生成，1 报告未能写入）\n`;
 }
+
+/** The general exit-code line of `--help`. */
+const EXIT_CODES_ZH = '0 正常，1 检测或签名未通过，2 用法错误';
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -108,7 +108,7 @@ export function mountDialogs(assistant) {
       add(head, rows, h('p', { class: 'pinpad' }, t('pinPadText')), reuseTick,
         h('div', { class: 'pin-status', role: 'status' }),
         h('div', { class: 'buttons' },
-          h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t('cancel')),
+          h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t(view.purpose === 'check' ? 'pinSkip' : 'cancel')),
           h('button', { type: 'submit', class: 'primary', 'data-autofocus': true }, t('pinPadStart'))));
       form.addEventListener('submit', (e) => { e.preventDefault(); void answerPin('pin-pad'); });
       return form;
@@ -123,7 +123,7 @@ export function mountDialogs(assistant) {
       input, error, reuseTick,
       h('div', { class: 'pin-status', role: 'status' }),
       h('div', { class: 'buttons' },
-        h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t('cancel')),
+        h('button', { type: 'button', onclick: () => void answerPin('cancel') }, t(view.purpose === 'check' ? 'pinSkip' : 'cancel')),
         h('button', { type: 'submit', class: 'primary' }, t('ok'))));
     form.addEventListener('submit', (e) => {
       e.preventDefault();

@@ -19,6 +19,14 @@ const STRINGS = {
   stLogin: ['登录', 'Login'],
   stLoggedIn: ['已登录', 'logged in'],
   stLoggedOut: ['未登录', 'not logged in'],
+  stCertMore: ['{name}（共 {n} 张）', '{name} ({n} in all)'],
+  stLoggedInWhich: ['已登录：{names}', 'logged in: {names}'],
+  stLoggedInNone: ['{n} 个均未登录', 'none of {n} logged in'],
+  checkPick: ['本次验证哪些 CA 锁的 PIN 码（按此顺序询问，可在对话框中跳过）', 'Keys whose PIN to check (asked in this order; you can skip one in the dialog)'],
+  checkPickFinal: ['只剩最后一次机会，确认 PIN 码后再勾选', 'one try left: tick only when sure of the PIN'],
+  checkPickLocked: ['已锁定，不会询问', 'locked: not asked'],
+  checkPickUsed: ['商城最近使用', 'used by the mall lately'],
+  checkPickLoggedIn: ['已登录', 'logged in'],
   stAgent: ['本地服务', 'Local service'],
   stListening: ['运行中（端口 {port}）', 'running (port {port})'],
   stStopped: ['未运行', 'not running'],
@@ -52,8 +60,6 @@ const STRINGS = {
   certAlgorithm: ['密钥算法', 'Key algorithm'],
   certSerial: ['序列号', 'Serial number'],
   certChain: ['证书链', 'Chain'],
-  certChainTrusted: ['可信', 'trusted'],
-  certChainUntrusted: ['不可信', 'not trusted'],
   certFingerprint: ['SHA-256 指纹', 'SHA-256 fingerprint'],
   certNoKey: ['CA 锁中没有该证书的私钥，无法用它签章', 'No private key: cannot sign with it'],
   certEncryption: ['加密证书：只用于加密，不用于签名或签章；签章用同一把 CA 锁中的签名证书', 'Encryption certificate: for encryption only, never for signing or sealing; the signing certificate on the same key seals'],
@@ -115,6 +121,7 @@ const STRINGS = {
   pinReuseNote: ['勾选后，此网站在 {n} 分钟内签章不再弹窗；其他网站仍须输入', 'This site then signs without asking for {n} minutes; other sites still ask'],
   ok: ['确定', 'OK'],
   cancel: ['取消', 'Cancel'],
+  pinSkip: ['跳过此 CA 锁', 'Skip this key'],
   close: ['关闭', 'Close'],
   consentTitle: ['网站请求使用 CA 锁', 'A site wants to use your key'],
   consentText: ['此网站不在单位配置的可信网站中。只有您确认是正在使用的商城网站时才允许。', 'This site is not on your organization’s trusted list. Allow it only if it is the mall you are using.'],
@@ -162,6 +169,30 @@ export function t(key, vars = {}) {
   const pair = STRINGS[key];
   const text = (pair ? pair[lang === 'en' ? 1 : 0] : undefined) ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+/**
+ * A time in the user's own time zone (the PC's; Asia/Shanghai on a Chinese PC): `2026-01-31 16:00`,
+ * with the zone (`北京时间`, or `UTC+02:00`) when `zone` is set. Dates only with `date`.
+ * @param {string | number | Date} value @param {{ zone?: boolean, date?: boolean }} [options]
+ */
+export function localTime(value, options = {}) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  const p = (n) => String(n).padStart(2, '0');
+  const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  if (options.date) return day;
+  const text = `${day} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return options.zone ? `${text}（${zoneName(d)}）` : text;
+}
+
+/** `北京时间` for UTC+8 in Chinese, else `UTC±hh:mm`. @param {Date} d */
+export function zoneName(d) {
+  const offset = -d.getTimezoneOffset();
+  if (offset === 480 && lang !== 'en') return '北京时间';
+  const sign = offset >= 0 ? '+' : '-';
+  const a = Math.abs(offset);
+  return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
 /** Picks the zh or en field of a record (`detailZh` / `detailEn`), falling back to Chinese. */

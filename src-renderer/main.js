@@ -1,7 +1,7 @@
 // @ts-check
 /** The main window: status header and the 环境检测 / 证书 / 授权网站 / 设置 / 诊断 tabs. */
 import { mountDialogs } from './dialogs.js';
-import { getLang, h, pick, setLang, t } from './i18n.js';
+import { getLang, h, localTime, pick, setLang, t } from './i18n.js';
 
 /** @type {import('../src-agent/ui/bridge.js').AssistantBridge} */
 const assistant = /** @type {any} */ (window).assistant;
@@ -13,25 +13,36 @@ const STATUS_LABEL = { ok: 'statusOk', warn: 'statusWarn', fail: 'statusFail', s
 const panel = /** @type {HTMLElement} */ (document.getElementById('panel'));
 let tab = /** @type {(typeof TABS)[number]} */ ('check');
 /** 环境检测 state survives tab switches. */
-const check = { running: false, ran: false, progress: /** @type {any} */ (null), report: /** @type {any} */ (null), error: '' };
-let status = await assistant.getStatus({});
+const check = { running: false, ran: false, progress: /** @type {any} */ (null), report: /** @type {any} */ (null), error: '', picks: /** @type {Map<string, boolean>} */ (new Map()) };
+let status = await assistant.getStatus();
 setLang(status.language);
 
 const errorText = (e) => `${t('errorPrefix')}${(getLang() === 'en' ? e.message : e.messageZh) || e.message}`;
 
+/** Latest time a site signed with a certificate on this key (ISO), or ''. */
+const tokenLastUsed = (tokenId) => status.certs.filter((c) => c.tokenId === tokenId && c.lastUsed).map((c) => c.lastUsed).sort().pop() ?? '';
+
+/** The certificate the clerk uses: the one a site signed with last, else on a logged-in key, a 单位证书 before a personal one. */
+function certInUse() {
+  const live = new Set(status.tokens.filter((tk) => tk.loggedIn).map((tk) => tk.id));
+  const rank = (c) => (live.has(c.tokenId) ? 0 : 2) + (c.kind === 'organization' ? 0 : 1);
+  return [...status.certs].sort((a, b) => (b.lastUsed ?? '').localeCompare(a.lastUsed ?? '') || rank(a) - rank(b))[0];
+}
+
 function renderStatus() {
   const tokens = status.tokens;
-  const loggedIn = tokens.some((tk) => tk.loggedIn);
-  // The certificate the clerk is about to use: on a logged-in key first, a 单位证书 before a personal one.
-  const live = new Set(tokens.filter((tk) => tk.loggedIn).map((tk) => tk.id));
-  const rank = (c) => (live.has(c.tokenId) ? 0 : 2) + (c.kind === 'organization' ? 0 : 1);
-  const cert = [...status.certs].sort((a, b) => rank(a) - rank(b))[0];
-  const item = (label, value, ok) => h('li', { class: ok ? 'ok' : 'off' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
+  const live = tokens.filter((tk) => tk.loggedIn);
+  const cert = certInUse();
+  const certText = !cert ? t('stCertNone') : status.certs.length > 1 ? t('stCertMore', { name: cert.name, n: status.certs.length }) : cert.name;
+  const loginText = tokens.length > 1
+    ? (live.length ? t('stLoggedInWhich', { names: live.map((tk) => tk.label || tk.serial).join(getLang() === 'en' ? ', ' : '、') }) : t('stLoggedInNone', { n: tokens.length }))
+    : live.length ? t('stLoggedIn') : t('stLoggedOut');
+  const item = (label, value, ok, id) => h('li', { class: ok ? 'ok' : 'off', id }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
   document.getElementById('status')?.replaceChildren(
-    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0]?.label ?? '' : t('stKeyCount', { n: tokens.length }), tokens.length > 0),
-    item(t('stCert'), cert ? cert.name : t('stCertNone'), Boolean(cert)),
-    item(t('stLogin'), loggedIn ? t('stLoggedIn') : t('stLoggedOut'), loggedIn),
-    item(t('stAgent'), status.agent.listening ? t('stListening', { port: status.agent.port ?? '' }) : t('stStopped'), status.agent.listening),
+    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0].label : t('stKeyCount', { n: tokens.length }), tokens.length > 0, 'st-key'),
+    item(t('stCert'), certText, Boolean(cert), 'st-cert'),
+    item(t('stLogin'), loginText, live.length > 0, 'st-login'),
+    item(t('stAgent'), status.agent.listening ? t('stListening', { port: status.agent.port ?? '' }) : t('stStopped'), status.agent.listening, 'st-agent'),
   );
   const name = document.getElementById('app-name');
   if (name) name.textContent = t('appName');
@@ -44,7 +55,8 @@ function renderTabs() {
 
 function checkPanel() {
   const button = h('button', { class: 'primary big', id: 'run-check', disabled: check.running, onclick: () => void runCheck() }, check.ran ? t('checkAgain') : t('checkStart'));
-  const parts = [h('p', { class: 'intro' }, t('checkIntro')), button];
+  const picker = pickList();
+  const parts = [h('p', { class: 'intro' }, t('checkIntro')), ...(picker ? [picker] : []), button];
   if (check.running) {
     const p = check.progress;
     parts.push(h('div', { class: 'progress', role: 'status' },
@@ -72,7 +84,32 @@ function checkPanel() {
   return parts;
 }
 
+/** The keys in the order their PIN is asked: the one the mall used last first. */
+function pickOrder() {
+  return [...status.tokens].sort((a, b) => tokenLastUsed(b.id).localeCompare(tokenLastUsed(a.id)));
+}
+
+/** Ticked by default: keys neither locked nor at their final try. */
+const picked = (tk) => !tk.pin.locked && (check.picks.get(tk.id) ?? !tk.pin.finalTry);
+
+/** The list shows with several keys, or one at its final try (never asked unless ticked). */
+const showPick = () => status.tokens.length > 1 || status.tokens.some((tk) => tk.pin.finalTry);
+
+/** Which keys' PIN to check, in the order asked. */
+function pickList() {
+  const tokens = pickOrder();
+  if (check.running || !showPick()) return null;
+  return h('fieldset', { class: 'pick', id: 'check-pick' }, h('legend', {}, t('checkPick')),
+    tokens.map((tk) => {
+      const box = h('input', { type: 'checkbox', 'data-token': tk.id, checked: picked(tk), disabled: tk.pin.locked, onchange: (e) => check.picks.set(tk.id, /** @type {HTMLInputElement} */ (e.target).checked) });
+      const warn = tk.pin.locked || tk.pin.finalTry;
+      const note = tk.pin.locked ? t('checkPickLocked') : tk.pin.finalTry ? t('checkPickFinal') : tk.loggedIn ? t('checkPickLoggedIn') : tokenLastUsed(tk.id) ? t('checkPickUsed') : '';
+      return h('label', { class: warn ? 'warn' : '' }, box, ' ', tk.label || tk.serial, h('span', { class: 'muted small' }, `（${tk.serial}）`), note ? h('span', { class: warn ? 'note-inline' : 'note-inline muted' }, note) : null);
+    }));
+}
+
 async function runCheck() {
+  const pinTokens = showPick() ? pickOrder().filter(picked).map((tk) => tk.id) : undefined;
   check.running = true;
   check.ran = true;
   check.report = null;
@@ -80,7 +117,7 @@ async function runCheck() {
   check.progress = null;
   render();
   try {
-    check.report = await assistant.runCheck({});
+    check.report = await assistant.runCheck(pinTokens ? { pinTokens } : {});
   } catch (e) {
     check.error = t('checkFailed', { msg: errorText(e) });
   }
@@ -125,10 +162,10 @@ async function certsPanel() {
           row(t('certToken'), c.tokenLabel),
           row(t('certSubject'), c.subject),
           row(t('certIssuer'), c.issuer),
-          row(t('certValidity'), `${c.notBefore.slice(0, 10)} — ${c.notAfter.slice(0, 10)} `, h('span', { class: c.daysLeft < 0 ? 'tag bad' : c.daysLeft < 30 ? 'tag warn' : 'tag good' }, days)),
+          row(t('certValidity'), `${localTime(c.notBefore)} — ${localTime(c.notAfter, { zone: true })} `, h('span', { class: c.daysLeft < 0 ? 'tag bad' : c.daysLeft < 30 ? 'tag warn' : 'tag good' }, days)),
           row(t('certKeyUsage'), keyUsageText(c.keyUsage) || '—'),
           row(t('certAlgorithm'), algorithmText(c.keyAlgorithm)),
-          row(t('certChain'), h('span', { class: c.chain.trusted ? 'tag good' : 'tag bad' }, c.chain.trusted ? t('certChainTrusted') : t('certChainUntrusted')), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
+          row(t('certChain'), h('span', { class: !c.chain.trusted ? 'tag bad' : c.chain.valid ? 'tag good' : 'tag warn', id: `chain-${c.id}` }, pick(c.chain.labelZh, c.chain.labelEn)), ' ', c.chain.subjects.join(' → '), ...c.chain.problems.map((p) => h('div', { class: 'problem' }, pick(p.zh, p.en)))),
           row(t('certSerial'), h('code', {}, c.serialNumber)),
           row(t('certFingerprint'), h('code', { class: 'fp' }, c.fingerprintSha256)))),
       c.kind === 'organization' && !encryptionOnly(c) ? h('figure', { class: 'seal' }, c.seal ? h('img', { src: c.seal.dataUrl, alt: t('certSeal') }) : h('div', { class: 'muted' }, t('certNoSeal')), h('figcaption', {}, t('certSeal'))) : null);

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { renderContractPdf, type ContractFields } from './pdf/contract-pdf.js';
 import { STATE_LABEL, type ContractRow, type ContractState, type SealRow, type UserRow } from './db.js';
+import { yuan } from './format.js';
 
 /** A refusal the page shows as is (Chinese). */
 export class MallError extends Error {
@@ -18,6 +19,22 @@ export class MallError extends Error {
 export const PAYMENT_METHODS = ['国库集中支付', '银行转账', '公务卡'] as const;
 const FIELD_KEYS: ReadonlyArray<keyof ContractFields> = ['contractNo', 'title', 'buyerName', 'supplierName', 'goods', 'amount', 'deliveryPlace', 'deliveryDate', 'terms'];
 const AMOUNT = /^\d{1,12}(\.\d{1,2})?$/;
+/** Longest reason for sending a contract back, characters. */
+export const MAX_REASON_CHARS = 500;
+
+/** The contract's file name, as the PDF download and the assistant's dialog both call it. */
+export function documentName(f: Pick<ContractFields, 'title' | 'contractNo'>): string {
+  return `${f.title}（${f.contractNo}）.pdf`;
+}
+
+/** An optional reason from a request body: trimmed, at most MAX_REASON_CHARS, null when empty. */
+function reasonOf(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new MallError(400, '退回原因格式不正确');
+  const text = value.trim();
+  if (text.length > MAX_REASON_CHARS) throw new MallError(400, `退回原因不能超过 ${MAX_REASON_CHARS} 字`);
+  return text || null;
+}
 
 export interface Filer {
   /** Pushes to the 监管系统; resolves with the filing id or rejects with the receiver's reason. */
@@ -45,7 +62,7 @@ export class Contracts {
     this.db.prepare('INSERT INTO history (contract_id, time, actor, action) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), user.name, action);
   }
 
-  private setState(id: number, state: ContractState, extra: Partial<Pick<ContractRow, 'pdf' | 'filing_id' | 'filing_reason' | 'payment_method' | 'payment_amount' | 'online' | 'fields'>> = {}): void {
+  private setState(id: number, state: ContractState, extra: Partial<Pick<ContractRow, 'pdf' | 'filing_id' | 'filing_reason' | 'payment_method' | 'payment_amount' | 'online' | 'fields' | 'returned' | 'return_reason'>> = {}): void {
     const sets = ['state = @state', 'updated_at = @now', ...Object.keys(extra).map((k) => `${k} = @${k}`)];
     this.db.prepare(`UPDATE contracts SET ${sets.join(', ')} WHERE id = @id`).run({ id, state, now: new Date().toISOString(), ...extra });
   }
@@ -72,8 +89,11 @@ export class Contracts {
     return id;
   }
 
-  /** 【保存】 by the supplier in 草稿, or 【修改】 by the buyer in 待确认 (the contract becomes a draft again). */
-  save(id: number, user: UserRow, input: Partial<ContractFields>): void {
+  /**
+   * 【保存】 by the supplier in 草稿, or 【修改】 by the buyer in 待确认: the contract
+   * becomes a draft again, marked 已退回 with the buyer's optional reason.
+   */
+  save(id: number, user: UserRow, input: Partial<ContractFields>, reasonInput?: unknown): void {
     const c = this.get(id);
     if (user.role === 'supplier') this.expect(c, user, 'supplier', ['draft']);
     else this.expect(c, user, 'buyer', ['pending_confirm']);
@@ -83,8 +103,14 @@ export class Contracts {
       if (typeof v === 'string') fields[key] = v.trim().slice(0, 2000);
     }
     if (!AMOUNT.test(fields.amount.replace(/,/g, ''))) throw new MallError(400, '合同金额格式不正确（最多两位小数）');
-    this.setState(id, 'draft', { fields: JSON.stringify(fields) });
-    this.log(id, user, user.role === 'supplier' ? '保存合同' : '修改合同（合同变为草稿，需供应商重新发送）');
+    if (user.role === 'supplier') {
+      this.setState(id, 'draft', { fields: JSON.stringify(fields) });
+      this.log(id, user, '保存合同');
+      return;
+    }
+    const reason = reasonOf(reasonInput);
+    this.setState(id, 'draft', { fields: JSON.stringify(fields), returned: 1, return_reason: reason });
+    this.log(id, user, `修改合同（合同变为草稿，需供应商重新发送）${reason ? `，原因：${reason}` : ''}`);
   }
 
   /** 【发送】 the draft to the buyer. */
@@ -94,15 +120,16 @@ export class Contracts {
     const f = this.fields(c);
     const missing = FIELD_KEYS.filter((k) => !f[k]);
     if (missing.length) throw new MallError(400, '合同内容未填写完整，请填写交货地点、交货日期和合同条款后再发送');
-    this.setState(id, 'pending_confirm');
+    this.setState(id, 'pending_confirm', { returned: 0, return_reason: null });
     this.log(id, user, '发送合同给采购人');
   }
 
-  /** 【退回合同到草稿】 */
-  returnToDraft(id: number, user: UserRow): void {
+  /** 【退回合同到草稿】 with an optional reason the supplier sees; the draft shows as 已退回. */
+  returnToDraft(id: number, user: UserRow, reasonInput?: unknown): void {
     this.expect(this.get(id), user, 'buyer', ['pending_confirm']);
-    this.setState(id, 'draft');
-    this.log(id, user, '退回合同到草稿');
+    const reason = reasonOf(reasonInput);
+    this.setState(id, 'draft', { returned: 1, return_reason: reason });
+    this.log(id, user, `退回合同到草稿${reason ? `，原因：${reason}` : ''}`);
   }
 
   addAttachment(id: number, user: UserRow, a: { name: string; mime: string; data: Buffer }): void {
@@ -110,6 +137,22 @@ export class Contracts {
     if (a.data.length === 0 || a.data.length > 10 * 1024 * 1024) throw new MallError(400, '附件不能为空，且不能超过 10 MB');
     this.db.prepare('INSERT INTO attachments (contract_id, name, mime, data) VALUES (?, ?, ?, ?)').run(id, a.name.slice(0, 200), a.mime.slice(0, 100), a.data);
     this.log(id, user, `上传附件 ${a.name}`);
+  }
+
+  /** Removes an attachment the buyer uploaded, before 确认. */
+  removeAttachment(id: number, user: UserRow, attachmentId: number): string {
+    this.expect(this.get(id), user, 'buyer', ['pending_confirm']);
+    const a = this.attachment(id, attachmentId);
+    this.db.prepare('DELETE FROM attachments WHERE id = ? AND contract_id = ?').run(attachmentId, id);
+    this.log(id, user, `删除附件 ${a.name}`);
+    return a.name;
+  }
+
+  /** One attachment of the contract. */
+  attachment(id: number, attachmentId: number): { id: number; name: string; mime: string; data: Buffer } {
+    const a = this.db.prepare('SELECT id, name, mime, data FROM attachments WHERE id = ? AND contract_id = ?').get(attachmentId, id) as { id: number; name: string; mime: string; data: Buffer } | undefined;
+    if (!a) throw new MallError(404, '附件不存在');
+    return a;
   }
 
   attachments(id: number): Array<{ id: number; name: string; mime: string; data: Buffer }> {
@@ -124,18 +167,18 @@ export class Contracts {
     if (!PAYMENT_METHODS.includes(input.paymentMethod as (typeof PAYMENT_METHODS)[number])) throw new MallError(400, '请选择支付方式');
     const amount = String(input.paymentAmount ?? '').trim();
     if (!AMOUNT.test(amount) || Number(amount) <= 0) throw new MallError(400, '请填写正确的支付金额（大于 0，最多两位小数）');
-    if (Number(amount) > Number(f.amount.replace(/,/g, ''))) throw new MallError(400, `支付金额不能超过合同金额 ${f.amount} 元`);
+    if (Number(amount) > Number(f.amount.replace(/,/g, ''))) throw new MallError(400, `支付金额不能超过合同金额 ${yuan(f.amount)} 元`);
     if (typeof input.online !== 'boolean') throw new MallError(400, '请选择是否线上签章');
     const pdf = await renderContractPdf(f);
     const payment = { payment_method: input.paymentMethod as string, payment_amount: amount, online: input.online ? 1 : 0, pdf };
     if (input.online) {
       this.setState(id, 'pending_seal', payment);
-      this.log(id, user, `确认合同（${payment.payment_method} ${amount} 元），选择线上签章`);
+      this.log(id, user, `确认合同（${payment.payment_method} ${yuan(amount)} 元），选择线上签章`);
       return;
     }
     const filingId = await this.fileOrThrow({ ...c, ...payment }, f);
     this.setState(id, 'filed', { ...payment, filing_id: filingId, filing_reason: null });
-    this.log(id, user, `确认合同（${payment.payment_method} ${amount} 元），线下盖章，已推送监管系统备案`);
+    this.log(id, user, `确认合同（${payment.payment_method} ${yuan(amount)} 元），线下盖章，已推送监管系统备案`);
   }
 
   private async fileOrThrow(c: ContractRow, f: ContractFields): Promise<number> {

@@ -13,10 +13,22 @@ export const STATE_LABEL = {
 } as const;
 export type ContractState = keyof typeof STATE_LABEL;
 
+/** A draft the buyer sent back (退回合同到草稿, or 修改) is shown as such to both parties. */
+export const RETURNED_LABEL = '已退回';
+
+/** The state as the screens name it: 已退回 for a returned draft. */
+export function stateLabel(c: Pick<ContractRow, 'state' | 'returned'>): string {
+  return c.state === 'draft' && c.returned === 1 ? RETURNED_LABEL : STATE_LABEL[c.state];
+}
+
 export interface UserRow { id: string; role: Role; name: string; org: string }
 export interface ContractRow {
   id: number; order_id: number; state: ContractState; fields: string; payment_method: string | null; payment_amount: string | null;
   online: number | null; pdf: Buffer | null; filing_id: number | null; filing_reason: string | null; updated_at: string;
+  /** 1 when the buyer sent the contract back to the draft (退回 or 修改) and the supplier has not sent it again. */
+  returned: number;
+  /** The buyer's reason for sending it back, shown to the supplier; null when none was given. */
+  return_reason: string | null;
 }
 export interface SealRow {
   id: number; contract_id: number; seq: number; position: string; party: Role; fingerprint: string; signer: string;
@@ -79,6 +91,8 @@ export function openDb(file: string): Database.Database {
   addColumn(db, 'seals', 'trusted_time', 'TEXT');
   addColumn(db, 'pending_seals', 'key_algorithm', "TEXT NOT NULL DEFAULT ''");
   addColumn(db, 'pending_seals', 'hash_algorithm', "TEXT NOT NULL DEFAULT 'sha256'");
+  addColumn(db, 'contracts', 'returned', 'INTEGER NOT NULL DEFAULT 0');
+  addColumn(db, 'contracts', 'return_reason', 'TEXT');
   const addUser = db.prepare('INSERT OR IGNORE INTO users (id, role, name, org) VALUES (@id, @role, @name, @org)');
   for (const u of DEMO_USERS) addUser.run(u);
   const addOrder = db.prepare(`INSERT INTO orders (order_no, buyer_org, supplier_org, goods, amount, status)

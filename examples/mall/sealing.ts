@@ -10,7 +10,7 @@ import { checkSealTimestamp } from './cms/timestamp.js';
 import { digestFor, keyAlgorithmOf, subjectField, verifyDetachedCms, type DigestName, type TrustStore } from './cms/verify-cms.js';
 import { POSITION_LABEL, POSITION_RECT, SEAL_POSITIONS, type SealPosition } from './pdf/contract-pdf.js';
 import { embedCms, prepareSeal } from './pdf/seal-writer.js';
-import { MallError, type Contracts } from './contracts.js';
+import { MallError, documentName, type Contracts } from './contracts.js';
 import type { Role, UserRow } from './db.js';
 
 /** How long a binding challenge stays valid, ms. */
@@ -119,7 +119,7 @@ export class Sealing {
     this.db.prepare(`INSERT INTO pending_seals (id, contract_id, position, fingerprint, signer, key_algorithm, pdf, byte_range, hash, hash_algorithm, length_before, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(pendingId, contractId, position, fp, signer, keyAlgorithm, prepared.pdf, JSON.stringify(prepared.byteRange),
       prepared.hash.toString('base64'), hashAlgorithm, pdf.length, new Date().toISOString());
-    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm, keyAlgorithm, documentName: `${f.title}（${f.contractNo}）.pdf`, timestamp: this.tsaRoots.length > 0 };
+    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm, keyAlgorithm, documentName: documentName(f), timestamp: this.tsaRoots.length > 0 };
   }
 
   /** Embeds the CMS after checking it signs this hash with the chosen certificate. */

@@ -3,13 +3,13 @@
  * SDK, and (unless given a URL) its own 监管系统 receiver on another port.
  *
  *   node bin/run-ts.mjs examples/mall/server.ts --port 8080 --assistant ws://127.0.0.1:21518/ \
- *     --data DIR --trust-anchor ROOT.pem --intermediate INTER.pem
+ *     --data DIR --trust-anchor ROOT.pem --intermediate INTER.pem [--receiver-port N] [--downloads DIR]
  *
  * In development the SDK is built from sdk/ at startup (sdk/build.ts); a
  * production mall would serve the published ca-assistant-sdk.js instead.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,8 +17,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { buildSdk } from '../../sdk/build.js';
 import { parseCertificates, type TrustStore } from './cms/verify-cms.js';
-import { Contracts, MallError, PAYMENT_METHODS, type Filer } from './contracts.js';
-import { DEMO_USERS, STATE_LABEL, openDb, type UserRow } from './db.js';
+import { Contracts, MallError, PAYMENT_METHODS, documentName, type Filer } from './contracts.js';
+import { DEMO_USERS, STATE_LABEL, openDb, stateLabel, type UserRow } from './db.js';
+import { assistantVersion, installerPath, listInstallers } from './downloads.js';
 import { POSITION_LABEL, type SealPosition } from './pdf/contract-pdf.js';
 import { startReceiver, type RunningReceiver } from './receiver/receiver.js';
 import { MobileSealing } from './mobile-sealing.js';
@@ -31,6 +32,8 @@ const STATIC: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
   '/mobile-seal.js': ['mobile-seal.js', 'text/javascript; charset=utf-8'],
+  '/kit.js': ['kit.js', 'text/javascript; charset=utf-8'],
+  '/guide.js': ['guide.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
 };
 
@@ -57,6 +60,10 @@ export interface MallOptions {
    * certificate login's signed challenge may name them as well as the mall's own loopback URLs.
    */
   publicOrigins?: string[];
+  /** Port of the receiver the mall starts (default 0: a free one). */
+  receiverPort?: number;
+  /** Folder holding the assistant's installers for 【工具下载】 (the build's `release/`); absent: listed as not yet available. */
+  downloadsDir?: string;
 }
 
 export interface RunningMall {
@@ -102,7 +109,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   };
   let receiver: RunningReceiver | undefined;
   if (!opts.receiverUrl) {
-    receiver = await startReceiver({ port: 0, dbFile: join(opts.dataDir, 'supervision.sqlite'), trustAnchors: opts.trustAnchors, intermediates: opts.intermediates ?? [], tsaAnchors: opts.tsaAnchors ?? [] });
+    receiver = await startReceiver({ port: opts.receiverPort ?? 0, dbFile: join(opts.dataDir, 'supervision.sqlite'), trustAnchors: opts.trustAnchors, intermediates: opts.intermediates ?? [], tsaAnchors: opts.tsaAnchors ?? [] });
   }
   const receiverUrl = opts.receiverUrl ?? (receiver as RunningReceiver).url;
   const db = openDb(join(opts.dataDir, 'mall.sqlite'));
@@ -142,14 +149,17 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
     if (!order) throw new MallError(404, '合同不存在');
     if (user.role === 'buyer' && c.state === 'draft') throw new MallError(404, '合同尚未发送');
     return {
-      id: c.id, orderNo: order.order_no, state: c.state, stateLabel: STATE_LABEL[c.state], fields: contracts.fields(c), paymentMethod: c.payment_method,
+      id: c.id, orderNo: order.order_no, state: c.state, stateLabel: stateLabel(c), returned: c.returned === 1, returnReason: c.return_reason,
+      documentName: documentName(contracts.fields(c)), fields: contracts.fields(c), paymentMethod: c.payment_method,
       paymentAmount: c.payment_amount, online: c.online === null ? null : c.online === 1, hasPdf: c.pdf !== null, pdfLength: c.pdf?.length ?? 0,
       filingId: c.filing_id, filingReason: c.filing_reason,
-      seals: contracts.seals(id).map((s) => ({
+      // Deleting a seal truncates the PDF to the revision before it: every later seal goes too (alsoRemoves).
+      seals: contracts.seals(id).map((s, _i, all) => ({
         id: s.id, position: s.position, label: POSITION_LABEL[s.position as SealPosition], party: s.party, signer: s.signer, keyAlgorithm: s.key_algorithm, time: s.created_at,
         ...(s.trusted_time ? { trustedTime: s.trusted_time } : {}),
+        alsoRemoves: all.filter((x) => x.seq > s.seq).map((x) => POSITION_LABEL[x.position as SealPosition]),
       })),
-      attachments: contracts.attachments(id).map((a) => ({ id: a.id, name: a.name, size: a.data.length })),
+      attachments: contracts.attachments(id).map((a) => ({ id: a.id, name: a.name, size: a.data.length, url: `/api/contracts/${id}/attachments/${a.id}` })),
       history: db.prepare('SELECT time, actor, action FROM history WHERE contract_id = ? ORDER BY id').all(id),
     };
   };
@@ -157,7 +167,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   /** After an action: the detail, or just the state when the action moved the contract out of this user's sight. */
   const after = (id: number, user: UserRow): unknown => {
     const c = contracts.get(id);
-    return user.role === 'buyer' && c.state === 'draft' ? { id, state: c.state, stateLabel: STATE_LABEL[c.state] } : detail(id, user);
+    return user.role === 'buyer' && c.state === 'draft' ? { id, state: c.state, stateLabel: stateLabel(c) } : detail(id, user);
   };
 
   const routes: Array<[string, RegExp, (req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, user: UserRow) => Promise<unknown>]> = [
@@ -170,9 +180,12 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       return { me: user };
     }],
     ['GET', /^\/api\/orders$/, async (_q, _s, _m, user) => ({
-      orders: db.prepare(`SELECT o.id, o.order_no AS orderNo, o.goods, o.amount, o.status, o.buyer_org AS buyer, o.supplier_org AS supplier, c.id AS contractId, c.state
+      orders: db.prepare(`SELECT o.id, o.order_no AS orderNo, o.goods, o.amount, o.status, o.buyer_org AS buyer, o.supplier_org AS supplier, c.id AS contractId, c.state, c.returned
         FROM orders o LEFT JOIN contracts c ON c.order_id = o.id WHERE ${visible(user)} = ? ORDER BY o.id`).all(user.org)
-        .map((o) => ({ ...(o as Record<string, unknown>), stateLabel: STATE_LABEL[(o as { state: keyof typeof STATE_LABEL }).state] ?? null })),
+        .map((o) => {
+          const row = o as Record<string, unknown> & { state: keyof typeof STATE_LABEL | null; returned: number | null };
+          return { ...row, stateLabel: row.state ? stateLabel({ state: row.state, returned: row.returned ?? 0 }) : null };
+        }),
     })],
     ['POST', /^\/api\/orders\/(\d+)\/contract$/, async (_q, _s, m, user) => ({ id: contracts.draft(Number(m[1]), user) })],
     ['GET', /^\/api\/contracts$/, async (req, _s, _m, user) => {
@@ -184,7 +197,8 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
     ['GET', /^\/api\/contracts\/(\d+)$/, async (_q, _s, m, user) => detail(Number(m[1]), user)],
     ['PUT', /^\/api\/contracts\/(\d+)$/, async (req, _s, m, user) => {
       detail(Number(m[1]), user);
-      contracts.save(Number(m[1]), user, (await readJson(req)).fields as Record<string, string>);
+      const body = await readJson(req);
+      contracts.save(Number(m[1]), user, body.fields as Record<string, string>, body.reason);
       return after(Number(m[1]), user);
     }],
     ['POST', /^\/api\/contracts\/(\d+)\/(send|return|confirm|attachments|send-sealed|confirm-seals)$/, async (req, _s, m, user) => {
@@ -192,7 +206,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       const body = await readJson(req);
       detail(id, user);
       if (m[2] === 'send') contracts.send(id, user);
-      if (m[2] === 'return') contracts.returnToDraft(id, user);
+      if (m[2] === 'return') contracts.returnToDraft(id, user, body.reason);
       if (m[2] === 'confirm') await contracts.confirm(id, user, body);
       if (m[2] === 'attachments') contracts.addAttachment(id, user, { name: String(body.name ?? '附件'), mime: String(body.mime ?? 'application/octet-stream'), data: Buffer.from(String(body.data ?? ''), 'base64') });
       if (m[2] === 'send-sealed') contracts.sendSealed(id, user);
@@ -221,6 +235,12 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       const removed = sealing.remove(Number(m[1]), user, Number(m[2]));
       return { removed, contract: detail(Number(m[1]), user) };
     }],
+    ['DELETE', /^\/api\/contracts\/(\d+)\/attachments\/(\d+)$/, async (_q, _s, m, user) => {
+      detail(Number(m[1]), user);
+      const removed = contracts.removeAttachment(Number(m[1]), user, Number(m[2]));
+      return { removed, contract: detail(Number(m[1]), user) };
+    }],
+    ['GET', /^\/api\/downloads$/, async () => ({ version: assistantVersion(), installers: listInstallers(opts.downloadsDir).map((i) => ({ ...i, url: `/downloads/${encodeURIComponent(i.file)}` })) })],
     ['GET', /^\/api\/binding$/, async (_q, _s, _m, user) => ({ binding: sealing.binding(user) ?? null })],
     ['POST', /^\/api\/binding\/challenge$/, async (_q, _s, _m, user) => ({ nonce: sealing.challenge(user) })],
     ['POST', /^\/api\/binding$/, async (req, _s, _m, user) => ({ binding: sealing.bind(user, await readJson(req)) })],
@@ -249,10 +269,35 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
         const pdf = contracts.get(Number(pdfMatch[1])).pdf;
         if (!pdf) throw new MallError(404, '合同尚未生成 PDF（采购人确认后生成）');
         if (pdfMatch[2] === 'pdf') {
-          res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'inline; filename="contract.pdf"' });
+          // The name the assistant's PIN dialog showed: 政府采购合同（HT-DD20250001）.pdf (RFC 6266, with an ASCII fallback).
+          const name = documentName(contracts.fields(contracts.get(Number(pdfMatch[1]))));
+          const ascii = `contract-${contracts.fields(contracts.get(Number(pdfMatch[1]))).contractNo.replace(/[^\w.-]/g, '_')}.pdf`;
+          res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}` });
           return res.end(pdf);
         }
         return res.end(await previewPng(pdf));
+      }
+      const attachmentMatch = /^\/api\/contracts\/(\d+)\/attachments\/(\d+)$/.exec(url.pathname);
+      if (req.method === 'GET' && attachmentMatch) {
+        detail(Number(attachmentMatch[1]), user);
+        const a = contracts.attachment(Number(attachmentMatch[1]), Number(attachmentMatch[2]));
+        // Uploaded bytes are never rendered as a page of the mall: a download, typed as declared, not sniffed.
+        res.writeHead(200, { 'content-type': a.mime, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox", 'content-disposition': `attachment; filename="attachment-${a.id}"; filename*=UTF-8''${encodeURIComponent(a.name)}` });
+        return res.end(a.data);
+      }
+      const download = /^\/downloads\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && download) {
+        let name: string;
+        try {
+          name = decodeURIComponent(download[1] as string);
+        } catch {
+          throw new MallError(404, '没有这个下载文件');
+        }
+        const path = installerPath(opts.downloadsDir, name);
+        if (!path) throw new MallError(404, '该安装包尚未提供下载，请联系商城客服');
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` });
+        createReadStream(path).pipe(res);
+        return;
       }
       for (const [method, pattern, handler] of routes) {
         const m = pattern.exec(url.pathname);
@@ -304,11 +349,14 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       'trust-anchor': { type: 'string', multiple: true, default: [] },
       intermediate: { type: 'string', multiple: true, default: [] },
       receiver: { type: 'string' },
+      'receiver-port': { type: 'string', default: '0' },
+      downloads: { type: 'string', default: join(import.meta.dirname, '../../release') },
     },
   });
   const mall = await startMall({
     port: Number(values.port), dataDir: values.data, assistantUrl: values.assistant, trustAnchors: values['trust-anchor'],
     intermediates: values.intermediate, ...(values.receiver ? { receiverUrl: values.receiver } : {}),
+    receiverPort: Number(values['receiver-port']), downloadsDir: values.downloads,
   });
   console.log(`参考商城 reference mall: ${mall.url}/\n监管系统 supervision receiver: ${mall.receiverUrl}/filings`);
   const stop = (): void => void mall.close().then(() => process.exit(0));

@@ -19,6 +19,8 @@ export interface CheckRunContext {
   /** Sends a `check.progress` event to the page that asked. */
   progress(event: { id: string; index: number; total: number; status?: 'ok' | 'warn' | 'fail' | 'skipped' }): void;
   signal: AbortSignal;
+  /** The signature audit log's file: the keys sites signed with lately are asked first. */
+  auditFile?: string;
 }
 
 /** Runs 环境检测 (injected; provided by src-agent/check). */

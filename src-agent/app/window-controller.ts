@@ -17,6 +17,9 @@ import { parseCertificate } from '../pki/index.js';
 import type { CertView, SettingsView, StatusView } from '../ui/bridge.js';
 import { tokenView, type BridgeHandlers } from '../ui/controller-port.js';
 import { commonName, type HeadlessUi } from '../ui/headless/headless-ui.js';
+import { chainVerdict } from '../service/chain-verdict.js';
+import { recentCertUses, recentTokens } from '../service/recent-uses.js';
+import { checkPinFromUi } from '../check/ui-pin.js';
 
 export { tokenView };
 export type { BridgeHandlers };
@@ -59,21 +62,25 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     };
   };
 
-  const check = async (): Promise<CheckReport> => {
+  /** Fingerprint → time of its latest signature, from the audit log of the API running here. */
+  const recentUses = async (): Promise<Map<string, string>> => {
+    const server = options.server();
+    return server ? recentCertUses(server.signing.audit.file) : new Map();
+  };
+
+  const check = async (pinTokens?: string[]): Promise<CheckReport> => {
     const server = options.server();
     const signal = AbortSignal.timeout(30 * 60_000);
+    const preferred = server ? await recentTokens(core.certs, server.signing.audit.file) : [];
     const report = await runChecks({
       core,
+      ...(pinTokens ? { pinTokens } : {}),
+      preferredTokens: preferred,
       ...(server ? { browserSeen: () => server.trustedSeen(), port: server.port } : {}),
       onLogin: (tokenId) => server?.signing.policy.registerUserLogin(tokenId),
       ...(server ? { signing: server.signing } : {}),
       onProgress: (e) => ui.checkProgress({ id: e.id, index: e.index, total: e.total, ...(e.status ? { status: e.status } : {}), ...(e.titleZh ? { titleZh: e.titleZh } : {}) }),
-      pin: async (token) => {
-        const answer = await ui.askPin({ origin: null, token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial }, pin: token.pin, attempt: 1 }, signal);
-        if (answer.kind === 'pin') return answer.pin;
-        // A PIN-pad reader takes the PIN itself: an empty buffer asks C_Login without one.
-        return answer.kind === 'pin-pad' ? Buffer.alloc(0) : null;
-      },
+      pin: checkPinFromUi(ui, signal),
     });
     lastReport = report;
     return report;
@@ -83,12 +90,16 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     async getStatus(): Promise<StatusView> {
       const server = options.server();
       const tokens = core.tokens.tokens().map(tokenView);
-      const certs = (await core.certs.list().catch(() => [])).map((e) => ({ tokenId: e.token.tokenId, name: commonName(e.details.subject), kind: e.details.kind }));
+      const uses = await recentUses();
+      const certs = (await core.certs.list().catch(() => [])).map((e) => {
+        const lastUsed = uses.get(e.details.fingerprintSha256.toLowerCase());
+        return { tokenId: e.token.tokenId, name: commonName(e.details.subject), kind: e.details.kind, ...(lastUsed ? { lastUsed } : {}) };
+      });
       return { agent: { listening: server !== undefined, port: server?.port ?? null }, tokens, certs, language: core.config.language };
     },
 
-    async runCheck() {
-      running ??= check().finally(() => (running = undefined));
+    async runCheck({ pinTokens }) {
+      running ??= check(pinTokens).finally(() => (running = undefined));
       return running;
     },
 
@@ -117,7 +128,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       const certs: CertView[] = [];
       for (const entry of await core.certs.list()) {
         const d = entry.details;
-        const chain = core.certs.chain(entry, new Date(now));
+        const chain = chainVerdict(core.certs, entry, new Date(now));
         let seal: CertView['seal'] = null;
         if (d.kind === 'organization') {
           const image = await core.certs.seal(entry).catch(() => null);
@@ -140,7 +151,7 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
           keyAlgorithm: d.keyCurve ? `${d.keyAlgorithm} ${d.keyCurve}` : `${d.keyAlgorithm} ${d.keySize}`,
           fingerprintSha256: d.fingerprintSha256,
           hasPrivateKey: entry.token.hasPrivateKey !== false,
-          chain: { subjects: chain.chain.map((der) => subjectOfDer(der)), trusted: chain.trusted, problems: chain.problems.map((p) => ({ zh: p.zh, en: p.en })) },
+          chain: { subjects: chain.chain.map((der) => subjectOfDer(der)), trusted: chain.trusted, valid: chain.valid, labelZh: chain.labelZh, labelEn: chain.labelEn, problems: chain.problems.map((p) => ({ zh: p.zh, en: p.en })) },
           seal,
         });
       }

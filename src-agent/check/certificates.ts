@@ -1,7 +1,8 @@
 import { keyUsageAllowsSigning } from '../pki/index.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { CheckContext, CheckGroup, Outcome } from './types.js';
-import { certName, isEncryptionCert, shortTime, tokenName } from './types.js';
+import { localTime } from '../util/local-time.js';
+import { certName, isEncryptionCert, keyUsageZh, shortTime, tokenName } from './types.js';
 
 /** A certificate expiring within this many days is a warning (default 30). */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -12,7 +13,7 @@ export function validityOutcome(entry: CertEntry, now: Date): Outcome {
   const name = certName(entry);
   const { notBefore, notAfter } = entry.details;
   const base = { id: `cert.validity:${entry.token.id}`, titleZh: `${name} 有效期`, titleEn: `Validity of ${name}`, data: { certId: entry.token.id, notBefore, notAfter } };
-  const range = `${shortTime(notBefore)} 至 ${shortTime(notAfter)}`;
+  const range = `${localTime(notBefore)} 至 ${shortTime(notAfter)}`;
   const renew = { remedyZh: '请联系发证机构（CA）办理证书更新（续期），更新后重新检测。', remedyEn: 'Renew the certificate with the certificate authority.' };
   if (now.getTime() > Date.parse(notAfter)) return { ...base, status: 'fail', detailZh: `证书已过期（有效期 ${range}）`, detailEn: `Expired (valid ${notBefore} to ${notAfter})`, ...renew };
   if (now.getTime() < Date.parse(notBefore))
@@ -31,11 +32,11 @@ function usageOutcome(entry: CertEntry, pairedWithSigning: boolean): Outcome {
   const base = { id: `cert.usage:${entry.token.id}`, titleZh: `${name} 密钥用途`, titleEn: `Key usage of ${name}`, data: { keyUsage: entry.details.keyUsage } };
   if (!entry.details.keyUsagePresent) return { ...base, status: 'ok', detailZh: '证书未限制密钥用途', detailEn: 'No KeyUsage extension (any use)' };
   const ku = entry.details.keyUsage;
-  if (keyUsageAllowsSigning(ku)) return { ...base, status: 'ok', detailZh: `可用于签名（${ku.join('、')}）`, detailEn: `Signing allowed (${ku.join(', ')})` };
+  if (keyUsageAllowsSigning(ku)) return { ...base, status: 'ok', detailZh: `可用于签名（${keyUsageZh(ku)}）`, detailEn: `Signing allowed (${ku.join(', ')})` };
   if (pairedWithSigning && isEncryptionCert(entry))
-    return { ...base, status: 'ok', detailZh: `加密证书（${ku.join('、')}），仅用于加密，签章使用同一 CA 锁中的签名证书`, detailEn: `Encryption certificate (${ku.join(', ')}); the signing certificate beside it signs`, data: { ...base.data, encryption: true } };
+    return { ...base, status: 'ok', detailZh: `加密证书（${keyUsageZh(ku)}），仅用于加密，签章使用同一 CA 锁中的签名证书`, detailEn: `Encryption certificate (${ku.join(', ')}); the signing certificate beside it signs`, data: { ...base.data, encryption: true } };
   return {
-    ...base, status: 'fail', detailZh: `该证书不能用于签名（用途仅为 ${ku.join('、') || '无'}），可能是加密证书`, detailEn: `Not a signing certificate (${ku.join(', ')})`,
+    ...base, status: 'fail', detailZh: `该证书不能用于签名（用途仅为 ${keyUsageZh(ku) || '无'}），可能是加密证书`, detailEn: `Not a signing certificate (${ku.join(', ')})`,
     remedyZh: '签章需使用签名证书；请确认 CA 锁内是否有签名证书，或联系发证机构。', remedyEn: 'Signing needs a signature certificate; contact the certificate authority.',
   };
 }

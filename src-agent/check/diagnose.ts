@@ -8,10 +8,11 @@ import { renderReportHtml } from './report-html.js';
 /**
  * Writes `report.json` and a self-contained `report.html` into `dir` (created
  * when missing). `trace` adds the PKCS#11 call trace (the core must have been
- * started with `trace: true`). Returns the two paths.
+ * started with `trace: true`); personal ID numbers are masked unless
+ * `includePersonalIds`. Returns the two paths.
  */
-export async function writeReport(dir: string, input: { core: AgentCore; report: CheckReport; trace?: boolean }): Promise<{ json: string; html: string }> {
-  const data = await collectReport(input.core, input.report, input.trace ?? false);
+export async function writeReport(dir: string, input: { core: AgentCore; report: CheckReport; trace?: boolean; includePersonalIds?: boolean }): Promise<{ json: string; html: string }> {
+  const data = await collectReport(input.core, input.report, input.trace ?? false, input.includePersonalIds ?? false);
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');

@@ -1,5 +1,16 @@
 import { basename } from 'node:path';
+import type { ModuleInfo } from '../tokens/types.js';
 import type { CheckContext, CheckGroup } from './types.js';
+
+/** What a loaded module told about itself, without the empty values (SKF libraries report fewer). */
+export function loadedFacts(m: ModuleInfo): string[] {
+  const skf = m.path.startsWith('skf:');
+  return [
+    m.manufacturer?.trim() || '未知厂商',
+    m.libraryVersion?.trim() ? `驱动版本 ${m.libraryVersion.trim()}` : null,
+    m.cryptokiVersion?.trim() ? `${skf ? 'SKF 接口' : 'PKCS#11'} ${m.cryptokiVersion.trim()}` : skf ? 'SKF 接口（国密）' : null,
+  ].filter((x): x is string => x !== null);
+}
 
 async function run(ctx: CheckContext): Promise<void> {
   const modules = ctx.core.tokens.modules();
@@ -24,7 +35,7 @@ async function run(ctx: CheckContext): Promise<void> {
     } else if (m.loaded) {
       ctx.emit({
         id: `driver:${m.path}`, titleZh: `驱动 ${name}`, titleEn: `Driver ${name}`, status: 'ok',
-        detailZh: `已加载：${m.manufacturer ?? '未知厂商'}，驱动版本 ${m.libraryVersion ?? '未知'}，PKCS#11 ${m.cryptokiVersion ?? '未知'}（${m.path}）`,
+        detailZh: `已加载：${loadedFacts(m).join('，')}（${m.path}）`,
         detailEn: `Loaded: ${m.manufacturer ?? '?'}, library ${m.libraryVersion ?? '?'}, Cryptoki ${m.cryptokiVersion ?? '?'} (${m.path})`,
         data: { path: m.path, manufacturer: m.manufacturer, libraryVersion: m.libraryVersion, cryptokiVersion: m.cryptokiVersion },
       });

@@ -21,6 +21,7 @@ export function formatReport(report: CheckReport, colour: boolean): string {
 
 /** A one-line progress message for stderr. */
 export function formatProgress(p: { id: string; index: number; total: number; status?: CheckStatus; titleZh?: string }, groupTitle: string | undefined): string | null {
+  if (p.status === undefined && p.titleZh) return `      ${p.titleZh}…\n`;
   if (p.status === undefined) return `[${p.index + 1}/${p.total}] 正在检测${groupTitle ?? p.id}…\n`;
   return null;
 }

@@ -3,6 +3,7 @@ import type { CheckReport } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { ModuleInfo, PhysicalKey, TokenInfo } from '../tokens/types.js';
 import { recentProblems, type LogRecord } from '../util/log.js';
+import { maskPersonalIds } from './privacy.js';
 
 /** Certificate facts for the report: everything public, no DER of keys, nothing secret. */
 export type ReportCert = Omit<CertDetails, 'subjectAttributes' | 'issuerAttributes'> & {
@@ -20,6 +21,8 @@ export interface DiagnosticReport {
   /** Each physical key and the drivers that reached it (the token list shows it once, through the kept one). */
   keys: PhysicalKey[];
   recentErrors: LogRecord[];
+  /** True when personal ID numbers were masked (the default; see privacy.ts). */
+  personalIdsMasked?: boolean;
   /** PKCS#11 calls (function, redacted arguments, return value, ms); present with `trace`. */
   trace?: { module: string; fn: string; args: string; rv: string; ms: number }[];
 }
@@ -41,8 +44,11 @@ export function reportCert(details: CertDetails): ReportCert {
   return { ...rest, subjectFields: fields(subjectAttributes), issuerFields: fields(issuerAttributes) };
 }
 
-/** Gathers everything support staff need, from the running core. Never reads a PIN or a private key. */
-export async function collectReport(core: AgentCore, checks: CheckReport, withTrace = false): Promise<DiagnosticReport> {
+/**
+ * Gathers everything support staff need, from the running core. Never reads a
+ * PIN or a private key; personal ID numbers are masked unless `includePersonalIds`.
+ */
+export async function collectReport(core: AgentCore, checks: CheckReport, withTrace = false, includePersonalIds = false): Promise<DiagnosticReport> {
   const tokens: DiagnosticReport['tokens'] = [];
   for (const token of core.tokens.tokens()) {
     const entries = await core.certs.list(token.id).catch(() => []);
@@ -61,5 +67,5 @@ export async function collectReport(core: AgentCore, checks: CheckReport, withTr
   const modules = await core.tokens.moduleDetails();
   const report: DiagnosticReport = { generatedAt: new Date().toISOString(), checks, tokens, modules, keys: core.tokens.keys(), recentErrors: recentProblems() };
   if (withTrace) report.trace = await core.tokens.trace().catch(() => []);
-  return report;
+  return includePersonalIds ? { ...report, personalIdsMasked: false } : maskPersonalIds(report);
 }

@@ -72,6 +72,9 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
         results.push(result);
         options.onProgress?.({ id: result.id, index, total, status: result.status, titleZh: result.titleZh });
       },
+      progress(titleZh) {
+        options.onProgress?.({ id: group.id, index, total, titleZh });
+      },
     };
     try {
       await group.run(ctx);

@@ -6,6 +6,7 @@ import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { SigningUseCase } from '../service/signing/index.js';
 import type { TokenInfo } from '../tokens/types.js';
+import { localTime } from '../util/local-time.js';
 
 /** A trusted origin that connected to the API in this run. */
 export interface BrowserSeen {
@@ -23,9 +24,19 @@ export interface RunChecksOptions {
   /**
    * Asks the user PIN of one token (the assistant's dialog, the TTY, stdin).
    * Resolves with a Buffer the checks zero after use, or null to skip the PIN
-   * checks of that token. Absent: PIN checks are skipped.
+   * checks of that token. After a wrong PIN it is called again for the same
+   * token with `attempt` 2, 3… and the token's fresh PIN state (tries left);
+   * null then stops asking. Absent: PIN checks are skipped.
    */
-  pin?: (token: TokenInfo) => Promise<Buffer | null>;
+  pin?: (token: TokenInfo, ask: PinAsk) => Promise<Buffer | null>;
+  /**
+   * The keys whose PIN the user chose to check, in the order to ask. Keys not
+   * listed are not asked. Absent: every key, {@link RunChecksOptions.preferredTokens}
+   * first, and none at its final try (asked only when chosen here).
+   */
+  pinTokens?: string[];
+  /** Token ids to ask first when `pinTokens` is absent (the keys the mall used last, most recent first). */
+  preferredTokens?: string[];
   /** API port to probe (default `core.config.port`). */
   port?: number;
   /** Called when a check group starts and when each result is known. */
@@ -45,6 +56,12 @@ export interface RunChecksOptions {
   signing?: SigningUseCase;
   /** Reads the browsers' Local Network Access policies (default: this OS's; null: not inspected). */
   browserPolicies?: BrowserPolicyReader | null;
+}
+
+/** Which ask this is for one token: 1 first, more after a wrong PIN. */
+export interface PinAsk {
+  attempt: number;
+  lastError?: 'PIN_INCORRECT' | 'PIN_LEN_RANGE';
 }
 
 /**
@@ -75,6 +92,8 @@ export interface CheckContext {
   signing(): SigningUseCase;
   /** Records one result; its duration is the time since the previous one in the group. */
   emit(outcome: Outcome): void;
+  /** Says what the group is doing now (e.g. whose PIN it asks), without a result. */
+  progress(titleZh: string): void;
 }
 
 /** One group of checks (system, service, drivers…). */
@@ -97,9 +116,9 @@ export function certName(entry: CertEntry): string {
   return `${cn}（${kind}）`;
 }
 
-/** `2026-01-31 08:00` in UTC, for detail lines. */
+/** `2026-01-31 16:00（北京时间）`: local time with its zone, for detail lines. */
 export function shortTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return localTime(iso, { zone: true });
 }
 
 /**
@@ -111,4 +130,21 @@ export function isEncryptionCert(entry: CertEntry): boolean {
   const ku = entry.details.keyUsage;
   return entry.details.keyUsagePresent && !keyUsageAllowsSigning(ku)
     && (ku.includes('keyEncipherment') || ku.includes('dataEncipherment') || ku.includes('keyAgreement'));
+}
+
+/** Chinese names of the KeyUsage bits. */
+export const KEY_USAGE_ZH: Record<string, string> = {
+  digitalSignature: '数字签名', nonRepudiation: '不可否认', keyEncipherment: '密钥加密', dataEncipherment: '数据加密',
+  keyAgreement: '密钥协商', keyCertSign: '签发证书', cRLSign: '签发 CRL', encipherOnly: '仅加密', decipherOnly: '仅解密',
+};
+
+/** Chinese names of the common ExtendedKeyUsage purposes. */
+export const EXT_KEY_USAGE_ZH: Record<string, string> = {
+  serverAuth: '服务器身份验证', clientAuth: '客户端身份验证', codeSigning: '代码签名', emailProtection: '安全电子邮件',
+  timeStamping: '时间戳', OCSPSigning: 'OCSP 签名', ocspSigning: 'OCSP 签名',
+};
+
+/** Key usages in Chinese, joined with 、 (unknown names as given). */
+export function keyUsageZh(usages: readonly string[], names: Record<string, string> = KEY_USAGE_ZH): string {
+  return usages.map((u) => names[u] ?? u).join('、');
 }

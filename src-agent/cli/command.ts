@@ -37,5 +37,7 @@ export interface CliCommand {
   /** Usage line after `ca-assistant NAME`, e.g. `--cert ID --hash HEX [--alg sha256]`. */
   usage: string;
   options: Record<string, OptionSpec>;
+  /** What the exit codes mean for this command, shown by `--help` (default: the general 0 / 1 / 2 line). */
+  exitCodesZh?: string;
   run(ctx: CommandContext): Promise<number>;
 }

@@ -3,6 +3,7 @@
  * `code` plus Chinese and English text, so 环境检测, reports and `verify.cms`
  * show the same words. Every code and its wording lives here.
  */
+import { localTime } from '../util/local-time.js';
 
 /** Stable problem codes. */
 export type PkiProblemCode =
@@ -36,6 +37,8 @@ export interface PkiProblem {
 }
 
 const when = (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+/** Chinese lines show the clerk's local time (北京时间 on a Chinese PC). */
+const whenZh = (d: Date) => localTime(d, { zone: true });
 
 /** Factories for every problem, with the wording in one place. */
 export const PROBLEMS = {
@@ -69,12 +72,12 @@ export const PROBLEMS = {
   }),
   certExpired: (name: string, notBefore: Date, notAfter: Date, at: Date): PkiProblem => ({
     code: 'CERT_EXPIRED',
-    zh: `证书“${name}”在 ${when(at)} 不在有效期内（${when(notBefore)} 至 ${when(notAfter)}）`,
+    zh: `证书“${name}”在 ${whenZh(at)} 不在有效期内（${localTime(notBefore)} 至 ${whenZh(notAfter)}）`,
     en: `Certificate "${name}" is not valid at ${when(at)} (valid ${when(notBefore)} to ${when(notAfter)})`,
   }),
   certExpiredAtSigning: (name: string, notBefore: Date, notAfter: Date, at: Date): PkiProblem => ({
     code: 'CERT_EXPIRED_AT_SIGNING',
-    zh: `签名时（${when(at)}）证书“${name}”不在有效期内（${when(notBefore)} 至 ${when(notAfter)}）`,
+    zh: `签名时（${whenZh(at)}）证书“${name}”不在有效期内（${localTime(notBefore)} 至 ${whenZh(notAfter)}）`,
     en: `At signing time (${when(at)}) certificate "${name}" was not valid (${when(notBefore)} to ${when(notAfter)})`,
   }),
   missingIssuer: (role: string, issuer: string): PkiProblem => ({

@@ -27,8 +27,11 @@ const method = <R>() => <P extends z.ZodType>(params: P): MethodDef<P, R> => ({ 
 export const BRIDGE_METHODS = {
   /** The status header: keys, certificates, logins, whether the API listens. */
   getStatus: method<StatusView>()(empty),
-  /** Runs 环境检测 (PIN asked through the PIN dialog); progress arrives as `checkProgress`. */
-  runCheck: method<CheckReport>()(empty),
+  /**
+   * Runs 环境检测 (PIN asked through the PIN dialog); progress arrives as `checkProgress`.
+   * `pinTokens`: the keys whose PIN to check, in order (absent: the key the mall used last first, none at its final try).
+   */
+  runCheck: method<CheckReport>()(z.strictObject({ pinTokens: z.array(z.string().min(1).max(200)).max(32).optional() })),
   /** The dialogs open now: a page that connects after they were asked shows them (events are not replayed to it). */
   pendingDialogs: method<{ dialogs: PendingDialogView[] }>()(empty),
   /** Answers an open PIN dialog. */
@@ -99,8 +102,8 @@ export interface TokenView {
 export interface StatusView {
   agent: { listening: boolean; port: number | null };
   tokens: TokenView[];
-  /** Common names of the user certificates, per token id. */
-  certs: { tokenId: string; name: string; kind: 'organization' | 'personal' | 'unknown' }[];
+  /** Common names of the user certificates, per token id; `lastUsed` (ISO 8601) when a site signed with it lately. */
+  certs: { tokenId: string; name: string; kind: 'organization' | 'personal' | 'unknown'; lastUsed?: string }[];
   language: 'zh-CN' | 'en';
 }
 
@@ -122,7 +125,8 @@ export interface CertView {
   keyAlgorithm: string;
   fingerprintSha256: string;
   hasPrivateKey: boolean;
-  chain: { subjects: string[]; trusted: boolean; problems: { zh: string; en: string }[] };
+  /** The one chain verdict (service/chain-verdict.ts): `trusted` the chain, `valid` the dates, the label says both. */
+  chain: { subjects: string[]; trusted: boolean; valid: boolean; labelZh: string; labelEn: string; problems: { zh: string; en: string }[] };
   /** `data:` URL of the seal image, for organization certificates that have one. */
   seal: { dataUrl: string; widthMm?: number; heightMm?: number } | null;
 }
@@ -143,6 +147,8 @@ export interface PinDialogView {
   origin: string | null;
   /** The origin's host, shown large. */
   host: string | null;
+  /** `check`: asked by 环境检测; the dialog's second button skips this key. */
+  purpose?: 'check';
   token: { id: string; label: string; serial: string };
   cert?: { name: string; subject: string; issuer: string; notAfter: string; kind: 'organization' | 'personal' | 'unknown' };
   documentName?: string;

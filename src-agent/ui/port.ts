@@ -53,6 +53,8 @@ export interface MobileSignDialog {
 export interface PinRequest {
   /** The asking web origin; null when the assistant itself asks (环境检测). */
   origin: string | null;
+  /** `check`: 环境检测 asks; the dialog offers to skip this key instead of cancelling. */
+  purpose?: 'check';
   token: { id: string; label: string; manufacturer: string; serial: string };
   /** The certificate about to be used, when there is one. */
   cert?: { subject: string; issuer: string; notAfter: string; kind: 'organization' | 'personal' | 'unknown' };

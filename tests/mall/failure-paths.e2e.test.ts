@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFixtures } from '../helpers/fixtures.js';
-import { contractState, mallApi, message, openContract, shot, startAssistant, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
+import { answerAsk, contractState, mallApi, message, openContract, shot, startAssistant, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
 
 const fx = await useFixtures();
 const pinOf = (key: 'supplier' | 'purchaser'): string => fx.tokens.find((t) => t.key === key)?.userPin ?? '';
@@ -70,6 +70,8 @@ describe('reference mall failure paths', () => {
     await switchUser(page, 'supplier');
     await page.getByRole('button', { name: '首页' }).click();
     await page.getByRole('button', { name: '解绑' }).click();
+    // 解绑 asks first.
+    expect(await answerAsk(page)).toContain('确认解绑个人证书');
     await expect.poll(() => message(page)).toContain('已解绑个人证书');
     expect((await mallApi(mall, 'supplier', 'GET', '/api/binding')).body.binding).toBeNull();
 
@@ -89,6 +91,7 @@ describe('reference mall failure paths', () => {
     await page.getByRole('button', { name: '签章（乙方公章）' }).click();
     await expect.poll(() => page.locator('[data-seal="supplier-company"]').count(), { timeout: 30_000 }).toBe(1);
     await page.getByRole('button', { name: '发送' }).click();
+    await answerAsk(page);
     await expect.poll(() => contractState(page)).toBe('供应商已盖章');
     await switchUser(page, 'buyer');
     await openContract(page, 'DD20250001');

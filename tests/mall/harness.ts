@@ -89,7 +89,8 @@ export async function startStack(fx: FixtureManifest, pins: string[], gm?: Sm2Fi
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
+  // A clerk's PC in China: the pages show local time (北京时间).
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page.setDefaultTimeout(20_000);
   await page.goto(`${mall.url}/`);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -157,7 +158,22 @@ export async function message(page: Page): Promise<string> {
 export async function openContract(page: Page, orderNo: string): Promise<void> {
   await page.getByRole('button', { name: '订单管理-我的订单' }).click();
   await page.getByRole('row').filter({ hasText: orderNo }).getByRole('button', { name: '查看合同' }).click();
-  await page.getByRole('heading', { name: /查看合同/ }).waitFor();
+  await page.getByRole('heading', { name: /查看合同|起草合同/ }).waitFor();
+}
+
+/**
+ * Answers the mall's confirmation (删除, 解绑, 发送, 退回…): returns its text, types `reason`
+ * when given, and clicks the OK button (or 取消 with `cancel`).
+ */
+export async function answerAsk(page: Page, options: { reason?: string; cancel?: boolean } = {}): Promise<string> {
+  const dialog = page.locator('#ask-dialog[open]');
+  await dialog.waitFor();
+  const text = (await dialog.locator('#ask-text').textContent()) ?? '';
+  if (options.reason !== undefined) await dialog.locator('#ask-reason').fill(options.reason);
+  await dialog.locator(options.cancel ? '#ask-cancel' : '#ask-ok').click();
+  await dialog.waitFor({ state: 'detached' }).catch(() => undefined);
+  await page.locator('#ask-dialog[open]').waitFor({ state: 'hidden' });
+  return text;
 }
 
 export const contractState = (page: Page): Promise<string | null> => page.locator('#contract-state').textContent();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFixtures } from '../helpers/fixtures.js';
-import { contractState, message, openContract, sendDraft, shot, startStack, switchUser, type Stack } from './harness.js';
+import { answerAsk, contractState, message, openContract, sendDraft, shot, startStack, switchUser, type Stack } from './harness.js';
 
 const fx = await useFixtures();
 let stack: Stack;
@@ -54,8 +54,19 @@ describe('reference mall offline contract flow (线上签章 否)', () => {
     await shot(page, '10-offline-attachment-chosen');
     await page.getByRole('button', { name: '上传附件' }).click();
     await expect.poll(() => message(page)).toContain('已上传附件：线下盖章合同扫描件.pdf');
-    await expect.poll(() => page.getByText('附件：线下盖章合同扫描件.pdf', { exact: true }).count()).toBe(1);
+    // The uploaded attachment opens (a download of the same bytes) and can be removed before 确认.
+    const link = page.locator('#attachments a', { hasText: '线下盖章合同扫描件.pdf' });
+    await expect.poll(() => link.count()).toBe(1);
+    const opened = await page.evaluate(async (href) => Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer())), (await link.getAttribute('href')) ?? '');
+    expect(Buffer.from(opened).equals(scan)).toBe(true);
     await shot(page, '11-offline-attachment-uploaded');
+    await page.locator('#attachments [data-delete-attachment]').click();
+    expect(await answerAsk(page)).toContain('确认删除附件“线下盖章合同扫描件.pdf”');
+    await expect.poll(() => message(page)).toContain('已删除附件：线下盖章合同扫描件.pdf');
+    expect(await page.locator('#attachments').count()).toBe(0);
+    await page.setInputFiles('#attachment', { name: '线下盖章合同扫描件.pdf', mimeType: 'application/pdf', buffer: scan });
+    await page.getByRole('button', { name: '上传附件' }).click();
+    await expect.poll(() => page.locator('#attachments a').count()).toBe(1);
 
     await page.getByRole('button', { name: '确认', exact: true }).click();
     await page.selectOption('#payment-method', '银行转账');

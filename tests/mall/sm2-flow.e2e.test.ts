@@ -23,7 +23,7 @@ import { parseCertificates } from '../../examples/mall/cms/verify-cms.js';
 import { verifyPdfSignatures } from '../../examples/mall/receiver/verify-pdf.js';
 import { makeSm2Fixtures, type Sm2Fixtures } from '../fixtures/sm2-fixtures.js';
 import { useFixtures } from '../helpers/fixtures.js';
-import { ARTIFACTS, contractState, mallApi, message, openContract, shot, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
+import { ARTIFACTS, answerAsk, contractState, mallApi, message, openContract, shot, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
 
 const fx = await useFixtures();
 const gmDir = await mkdtemp(join(tmpdir(), 'mall-sm2-'));
@@ -179,6 +179,7 @@ describe('reference mall online flow with a 国密 SM2 supplier', () => {
     await openContract(page, GM_ORDER_NO);
     // Re-seal through the page (重盖): delete the API-made seal, then 签章 picks the signing certificate and SM3.
     await page.locator('[data-seal="supplier-company"] button').click();
+    await answerAsk(page);
     await expect.poll(() => message(page)).toContain('已删除签章');
     await page.getByRole('button', { name: '签章（乙方公章）' }).click();
     await expect.poll(() => page.locator('[data-seal="supplier-company"]').count(), { timeout: 30_000 }).toBe(1);
@@ -187,6 +188,7 @@ describe('reference mall online flow with a 国密 SM2 supplier', () => {
     await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
     await shot(page, '30-sm2-supplier-sealed');
     await page.getByRole('button', { name: '发送' }).click();
+    await answerAsk(page);
     await expect.poll(() => contractState(page)).toBe('供应商已盖章');
   }, 60_000);
 

@@ -75,5 +75,10 @@ describe('headless UI server', () => {
     const bad = await fetch(`${h.headless.origin}/bridge/getStatus`, { method: 'POST', headers: { cookie, origin: h.headless.origin }, body: '{"x":1}' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { reason: string }).reason).toBe('BAD_REQUEST');
+    // runCheck's key choice: a list of short ids, nothing else.
+    for (const params of [{ pinTokens: 'abc' }, { pinTokens: [1] }, { pinTokens: [''] }, { pinTokens: ['x'.repeat(201)] }, { pinTokens: Array.from({ length: 33 }, (_, i) => `t${i}`) }, { pinTokens: [], extra: 1 }]) {
+      const r = await fetch(`${h.headless.origin}/bridge/runCheck`, { method: 'POST', headers: { cookie, origin: h.headless.origin }, body: JSON.stringify(params) });
+      expect(r.status, JSON.stringify(params).slice(0, 60)).toBe(400);
+    }
   });
 });

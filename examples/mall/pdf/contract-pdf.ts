@@ -1,6 +1,7 @@
 /** Renders the contract as a one-page A4 PDF with Chinese text and the four seal positions of the manual. */
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { yuan } from '../format.js';
 import { loadCjkFont } from './font.js';
 
 /** The contract's fields as the supplier fills them in 起草合同. */
@@ -87,7 +88,7 @@ export async function renderContractPdf(f: ContractFields): Promise<Buffer> {
     ['甲方（采购人）', f.buyerName],
     ['乙方（供应商）', f.supplierName],
     ['采购标的', f.goods],
-    ['合同金额', `人民币 ${f.amount} 元`],
+    ['合同金额', `人民币 ${yuan(f.amount)} 元`],
     ['交货地点', f.deliveryPlace],
     ['交货日期', f.deliveryDate],
   ];

@@ -8,6 +8,7 @@
  *   POST /filings  {contractNo, mode:"online"|"offline", supplierName, buyerName, pdf, attachments?:[{name,mime,data}]}
  *                  → 201 {accepted:true, filingId} | 422 {accepted:false, reason}
  *   GET  /filings  → {filings:[{id, contractNo, mode, status, reason, signatures, receivedAt}]}
+ *                  (a browser asking for HTML gets the same as a Chinese page; `?format=json` forces JSON)
  *   GET  /filings/:id/pdf
  *   GET  /filings/:id/attachments/:n   (n from 0, in upload order)
  */
@@ -18,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { X509Certificate } from 'node:crypto';
 import { checkSealTimestamp, type SealTimestamp } from '../cms/timestamp.js';
 import { parseCertificates, type TrustStore } from '../cms/verify-cms.js';
+import { renderFilingsPage, type FilingView } from './filings-page.js';
 import { verifyPdfSignatures, type PdfSignatureCheck } from './verify-pdf.js';
 
 /** Largest filing accepted, bytes of JSON (a PDF plus scanned attachments, base64). */
@@ -152,9 +154,12 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
       }
       if (req.method === 'GET' && url.pathname === '/filings') {
         const rows = db.prepare('SELECT id, contract_no, mode, status, reason, signatures, attachments, received_at FROM filings ORDER BY id').all() as Array<Record<string, string>>;
-        return send(res, 200, {
-          filings: rows.map((r) => ({ id: r.id, contractNo: r.contract_no, mode: r.mode, status: r.status, reason: r.reason, signatures: JSON.parse(r.signatures ?? '[]'), attachments: JSON.parse(r.attachments ?? '[]'), receivedAt: r.received_at })),
-        });
+        const filings = rows.map((r) => ({ id: Number(r.id), contractNo: r.contract_no, mode: r.mode, status: r.status, reason: r.reason ?? null, signatures: JSON.parse(r.signatures ?? '[]'), attachments: JSON.parse(r.attachments ?? '[]'), receivedAt: r.received_at })) as FilingView[];
+        if (url.searchParams.get('format') !== 'json' && (req.headers.accept ?? '').includes('text/html')) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+          return res.end(renderFilingsPage(filings));
+        }
+        return send(res, 200, { filings });
       }
       const pdfMatch = /^\/filings\/(\d+)\/pdf$/.exec(url.pathname);
       if (req.method === 'GET' && pdfMatch) {

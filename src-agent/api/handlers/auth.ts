@@ -22,7 +22,7 @@ export const challenge: Handler<'auth.challenge'> = async (params, session, { si
     certId: params.certId,
     payload: { message: Buffer.from(payload, 'utf8') },
     format: 'cms',
-    documentName: '身份认证（auth.challenge）',
+    documentName: '绑定个人证书（身份认证）',
   });
   return { certificate: result.certificate.toString('base64'), payload, signature: result.signature.toString('base64'), hashAlgorithm: result.hashAlgorithm as 'sha256' | 'sm3' };
 };

@@ -12,5 +12,6 @@ export const run: Handler<'check.run'> = async (_params, session, services) => {
     signing: services.signing,
     progress: (event) => session.notify('check.progress', event),
     signal: session.signal,
+    auditFile: services.signing.audit.file,
   });
 };

@@ -1,5 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { stringOption } from '../args.js';
+import { chainVerdict } from '../../service/chain-verdict.js';
+import { localTime } from '../../util/local-time.js';
 import { table } from '../table.js';
 
 const KIND_ZH = { organization: '单位（公章）', personal: '个人', unknown: '未知' } as const;
@@ -15,7 +17,9 @@ export const command: CliCommand = {
     const tokenId = stringOption(ctx.options, 'token');
     const entries = await core.certs.list(tokenId);
     const now = Date.now();
-    const items = entries.map((e) => ({
+    const items = entries.map((e) => {
+      const chain = chainVerdict(core.certs, e, new Date(now));
+      return {
       id: e.token.id,
       tokenId: e.token.tokenId,
       kind: e.details.kind,
@@ -28,8 +32,11 @@ export const command: CliCommand = {
       keyAlgorithm: e.details.keyAlgorithm,
       fingerprintSha256: e.details.fingerprintSha256,
       hasPrivateKey: e.token.hasPrivateKey,
-      chainTrusted: core.certs.chain(e).trusted,
-    }));
+      chainTrusted: chain.trusted,
+      chainValid: chain.valid,
+      chain: chain.labelZh,
+    };
+    });
     if (ctx.json) {
       ctx.stdout.write(JSON.stringify({ certs: items }, null, 2) + '\n');
       return 0;
@@ -40,8 +47,10 @@ export const command: CliCommand = {
     }
     const rows = items.map((c) => {
       const days = Math.floor((Date.parse(c.notAfter) - now) / 86_400_000);
-      const validity = days < 0 ? `已过期（${c.notAfter.slice(0, 10)}）` : Date.parse(c.notBefore) > now ? '尚未生效' : `${c.notAfter.slice(0, 10)}（剩 ${days} 天）`;
-      return [c.id, KIND_ZH[c.kind], c.subject, c.keyAlgorithm, validity, c.chainTrusted ? '可信' : '不可信'];
+      // The date in the computer's own time zone: a certificate ending 16:00 UTC ends the next day in Beijing.
+      const until = localTime(c.notAfter).slice(0, 10);
+      const validity = days < 0 ? `已过期（${until}）` : Date.parse(c.notBefore) > now ? '尚未生效' : `${until}（剩 ${days} 天）`;
+      return [c.id, KIND_ZH[c.kind], c.subject, c.keyAlgorithm, validity, c.chain];
     });
     ctx.stdout.write(table(['证书编号', '类型', '主题', '算法', '有效期至', '证书链'], rows) + '\n');
     return 0;

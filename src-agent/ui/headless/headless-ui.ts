@@ -58,6 +58,7 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
       id: randomUUID(),
       origin: request.origin,
       host: hostOf(request.origin),
+      ...(request.purpose ? { purpose: request.purpose } : {}),
       token: { id: request.token.id, label: request.token.label, serial: request.token.serial },
       pin: { ...request.pin },
       attempt: request.attempt,

@@ -122,6 +122,10 @@ describe('API methods (trusted origin)', () => {
     expect(payload).toMatchObject({ type: 'ca-assistant/auth', origin: MALL, nonce });
     expect(Buffer.from(payload.serverNonce ?? '', 'base64')).toHaveLength(16);
     opensslVerify(Buffer.from(reply.result?.signature as string, 'base64'), Buffer.from(reply.result?.payload as string, 'utf8'));
+    // What the clerk reads (PIN dialog, notice, audit): the purpose in Chinese, no method name.
+    const notice = h.ui.notices.at(-1) as { documentName?: string };
+    expect(notice.documentName).toBe('绑定个人证书（身份认证）');
+    expect(notice.documentName).not.toMatch(/auth|challenge/i);
   });
 
   it('sign.hash on an expired certificate is CERT_EXPIRED; on a certificate without key KEY_NOT_FOUND', async () => {

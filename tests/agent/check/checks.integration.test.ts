@@ -102,6 +102,17 @@ describe('runChecks on the fixture tokens', () => {
     expect(one('pin.state:', '最后一次').status).toBe('warn');
     expect(one('pin.state:', '最后一次').detailZh).toContain('最后一次');
     expect(one('pin.login:', '最后一次').status).toBe('skipped');
+    // Never asked unprompted: one wrong PIN would lock it.
+    expect(one('pin.login:', '最后一次').detailZh).toContain('未主动询问');
+    expect(pins.asked).not.toContain('最后一次');
+  });
+
+  it('names the key whose PIN is being asked in the progress line, just before asking', () => {
+    const supplierAsk = progress.findIndex((p) => p.status === undefined && p.titleZh === '「供应商」PIN 验证');
+    expect(supplierAsk).toBeGreaterThan(-1);
+    // The next result after that line is the supplier's login, not another key's.
+    const next = progress.slice(supplierAsk + 1).find((p) => p.status);
+    expect(next?.id).toBe(`pin.login:${idOf('供应商')}`);
   });
 
   it('fails a wrong PIN with the retries information', () => {
@@ -113,7 +124,7 @@ describe('runChecks on the fixture tokens', () => {
   });
 
   it('reports progress, durations and a summary', () => {
-    const starts = progress.filter((p) => p.status === undefined).map((p) => p.id);
+    const starts = progress.filter((p) => p.status === undefined && !p.titleZh).map((p) => p.id);
     expect(starts).toEqual(['system', 'service', 'compat', 'driver', 'keys', 'certificate', 'pin', 'seal', 'browser']);
     expect(progress.filter((p) => p.status).length).toBe(report.checks.length);
     expect(report.checks.every((c) => Number.isInteger(c.durationMs) && c.durationMs >= 0 && c.titleZh && c.titleEn && c.detailZh)).toBe(true);
@@ -121,6 +132,44 @@ describe('runChecks on the fixture tokens', () => {
     const s = report.summary;
     expect(s.ok + s.warn + s.fail + s.skipped).toBe(report.checks.length);
     expect(report.checks.find((c) => c.id === 'browser.seen')?.status).toBe('skipped');
+  });
+});
+
+describe('runChecks asking the keys the user chose, again after a wrong PIN', () => {
+  let core: AgentCore;
+  let report: CheckReport;
+  const progress: CheckProgress[] = [];
+  const pins = pinsByLabel({ 采购人: ['00000000', pinOf('purchaser')], 最后一次: pinOf('finaltry'), 供应商: pinOf('supplier') });
+  const idOf = (label: string): string => core.tokens.tokens().find((t) => t.label === label)?.id ?? `missing ${label}`;
+  const login = (label: string): CheckResult | undefined => report.checks.find((c) => c.id === `pin.login:${idOf(label)}`);
+
+  beforeAll(async () => {
+    core = await startFixtureCore(fx);
+    const pinTokens = ['采购人', '最后一次'].map((l) => core.tokens.tokens().find((t) => t.label === l)?.id ?? l);
+    report = await runChecks({ core, port: 9, pin: pins.ask, pinTokens, onProgress: (p) => progress.push(p) });
+  });
+  afterAll(async () => {
+    await core?.stop();
+  });
+
+  it('asks only the chosen keys, in the chosen order, and asks again after a wrong PIN with the fresh tries', () => {
+    expect(pins.asks.map((a) => `${a.label}#${a.attempt}${a.lastError ? ` ${a.lastError}` : ''}`)).toEqual(['采购人#1', '采购人#2 PIN_INCORRECT', '最后一次#1']);
+    const again = pins.asks[1];
+    // After one wrong PIN the key reports it (PKCS#11 flags: count low, or a count where the key gives one).
+    expect(again?.pin.countLow || again?.pin.finalTry || again?.pin.retriesLeft !== undefined).toBe(true);
+    expect(login('采购人')?.status).toBe('ok');
+    expect(core.tokens.tokens().find((t) => t.label === '采购人')?.loggedIn).toBe(true);
+  });
+
+  it('asks a key at its final try only because it was chosen, and skips the keys not chosen', () => {
+    expect(login('最后一次')?.status).toBe('ok');
+    expect(login('供应商')).toMatchObject({ status: 'skipped', detailZh: expect.stringContaining('未选择') });
+    expect(pins.asked).not.toContain('供应商');
+  });
+
+  it('names the asked key in the progress line each time it asks', () => {
+    const lines = progress.filter((p) => p.status === undefined && p.titleZh).map((p) => p.titleZh);
+    expect(lines).toEqual(['「采购人」PIN 验证', '「采购人」PIN 验证', '「最后一次」PIN 验证']);
   });
 });
 

@@ -10,6 +10,8 @@ import type { AgentCore } from '../../../src-agent/service/agent-core.js';
 import { fixtureEnv, useFixtures } from '../../helpers/fixtures.js';
 import { pinsByLabel, startFixtureCore } from './setup.js';
 
+// Screens and reports show the clerk's local time: judge them as on a Chinese PC.
+process.env.TZ = 'Asia/Shanghai';
 const fx = await useFixtures();
 const pinOf = (key: string): string => fx.tokens.find((t) => t.key === key)?.userPin ?? '';
 const WRONG_PIN = '13572468';
@@ -20,9 +22,12 @@ describe('writeReport', () => {
   let core: AgentCore;
   let paths: { json: string; html: string };
   let report: CheckReport;
+  /** The personal certificates' ID numbers (DN serialNumber), as on the tokens. */
+  let personalIds: string[];
 
   beforeAll(async () => {
     core = await startFixtureCore(fx, {}, true);
+    personalIds = (await core.certs.list()).filter((e) => e.details.kind === 'personal').flatMap((e) => e.details.subjectAttributes.filter((a) => a.name === 'serialNumber').map((a) => a.value));
     const pins = pinsByLabel({ 供应商: pinOf('supplier'), 采购人: WRONG_PIN, 过期证书: pinOf('expired'), 无私钥: pinOf('nokey'), 最后一次: null });
     report = await runChecks({ core, port: 9, pin: pins.ask });
     paths = await writeReport(await mkdtemp(join(tmpdir(), 'ca-report-')), { core, report, trace: true });
@@ -49,6 +54,38 @@ describe('writeReport', () => {
     const texts = [await readFile(paths.json, 'utf8'), await readFile(paths.html, 'utf8')];
     for (const text of texts) for (const pin of ALL_PINS) expect(text.includes(pin), `PIN ${pin} in report`).toBe(false);
     for (const text of texts) expect(text).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('masks personal ID numbers to their last 4 digits unless asked to include them', async () => {
+    expect(personalIds.length).toBeGreaterThan(0);
+    const texts = [await readFile(paths.json, 'utf8'), await readFile(paths.html, 'utf8')];
+    for (const id of personalIds) {
+      for (const text of texts) {
+        expect(text.includes(id), `ID ${id} in report`).toBe(false);
+        expect(text).toContain(`${'*'.repeat(id.length - 4)}${id.slice(-4)}`);
+      }
+    }
+    expect(JSON.parse(texts[0] as string).personalIdsMasked).toBe(true);
+    // Organization codes (统一社会信用代码) are public and stay.
+    expect(texts[0]).toMatch(/91410100MA44AB1C2./);
+    const full = await writeReport(await mkdtemp(join(tmpdir(), 'ca-report-ids-')), { core, report, includePersonalIds: true });
+    const fullJson = await readFile(full.json, 'utf8');
+    for (const id of personalIds) expect(fullJson).toContain(id);
+    expect(await readFile(full.html, 'utf8')).toContain('含个人证件号码');
+  });
+
+  it('lists failures and warnings first, folds the passed checks, and speaks Chinese with local times', async () => {
+    const html = await readFile(paths.html, 'utf8');
+    const attention = html.slice(html.indexOf('<table id="attention">'), html.indexOf('<details id="passed">'));
+    expect(attention).toContain('失败');
+    expect(attention).not.toContain('>通过<');
+    expect(attention.indexOf('失败')).toBeLessThan(attention.indexOf('警告'));
+    expect(html).toMatch(/<details id="passed"><summary>已通过的 \d+ 项/);
+    expect(html).toContain('可用于签名（数字签名');
+    expect(html).not.toMatch(/可用于签名（digitalSignature/);
+    expect(html).not.toMatch(/驱动版本\s*[，,）]/);
+    expect(html).toContain('北京时间');
+    expect(html).not.toMatch(/\d\d:\d\d(:\d\d)? UTC/);
   });
 
   it('is self-contained and shows the sections and Chinese names in Chromium', async () => {
@@ -95,16 +132,29 @@ describe('ca-assistant check / diagnose', () => {
 
   it('check --json --pin-stdin reads one PIN line per token, prints JSON, exits 1 on a failed check', async () => {
     const core = await startFixtureCore(fx);
-    const order = core.tokens.tokens().filter((t) => !t.pin.locked).map((t) => t.label);
+    // Keys at their final try are never asked unless chosen (--token).
+    const order = core.tokens.tokens().filter((t) => !t.pin.locked && !t.pin.finalTry).map((t) => t.label);
     await core.stop();
     const pins: Record<string, string> = { 供应商: pinOf('supplier'), 采购人: pinOf('purchaser'), 过期证书: pinOf('expired'), 无私钥: pinOf('nokey'), 最后一次: pinOf('finaltry') };
     const r = await runCli(['check', '--json', '--pin-stdin'], config, order.map((l) => pins[l]).join('\n') + '\n');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.checks.filter((c) => c.id.startsWith('keypair:') && c.status === 'ok').length).toBeGreaterThanOrEqual(4);
-    expect(report.checks.filter((c) => c.id.startsWith('pin.login:') && c.status === 'ok')).toHaveLength(5);
+    expect(report.checks.filter((c) => c.id.startsWith('pin.login:') && c.status === 'ok')).toHaveLength(4);
     expect(r.stderr).toContain('[1/8] 正在检测系统');
     for (const pin of ALL_PINS) expect(r.stdout + r.stderr).not.toContain(pin);
+  }, 60_000);
+
+  it('check --token asks only the chosen key, a key at its final try included', async () => {
+    const core = await startFixtureCore(fx);
+    const id = (label: string): string => core.tokens.tokens().find((t) => t.label === label)?.id ?? label;
+    const [finalTry, supplier] = [id('最后一次'), id('供应商')];
+    await core.stop();
+    const r = await runCli(['check', '--json', '--pin-stdin', '--token', finalTry], config, `${pinOf('finaltry')}\n`);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    expect(report.checks.find((c) => c.id === `pin.login:${finalTry}`)?.status).toBe('ok');
+    expect(report.checks.find((c) => c.id === `pin.login:${supplier}`)).toMatchObject({ status: 'skipped', detailZh: expect.stringContaining('未选择') });
+    expect(r.stderr).toContain('「最后一次」PIN 验证');
   }, 60_000);
 
   it('check --no-pin prints the Chinese report; diagnose --out writes both files', async () => {
@@ -116,10 +166,22 @@ describe('ca-assistant check / diagnose', () => {
     expect(r.stdout).not.toContain('\u001b[');
     const out = await mkdtemp(join(tmpdir(), 'ca-diag-'));
     const d = await runCli(['diagnose', '--out', out, '--no-pin', '--trace'], config);
+    // Writing the report is diagnose's job: failed checks are in the report, the exit code is 0.
+    expect(d.code).toBe(0);
     expect(d.stdout).toContain(join(out, 'report.html'));
+    expect(d.stdout).toMatch(/失败 [1-9]/);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('PKCS#11 调用跟踪');
     const usage = await runCli(['diagnose'], config);
     expect(usage.code).toBe(2);
+    // 1 only when the report cannot be written (here: --out under a regular file).
+    const blocked = join(out, 'report.json', 'sub');
+    const failed = await runCli(['diagnose', '--out', blocked, '--no-pin'], config);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('诊断报告未能写入');
+    const help = await runCli(['diagnose', '--help'], config);
+    expect(help.stdout).toContain('0 报告已生成');
+    expect(help.stdout).toContain('1 报告未能写入');
+    expect(help.stdout).toContain('--include-personal-ids');
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { parseConfig } from '../../../src-agent/config.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
+import type { PinAsk } from '../../../src-agent/check/types.js';
 import type { TokenInfo } from '../../../src-agent/tokens/types.js';
 import { fixtureEnv, type FixtureManifest } from '../../helpers/fixtures.js';
 
@@ -28,14 +29,21 @@ export async function fakeAssistant(): Promise<{ port: number; close: () => Prom
   return { port: (wss.address() as AddressInfo).port, close: () => new Promise((resolve) => wss.close(() => resolve())) };
 }
 
-/** A PIN provider from a label → PIN map; records which tokens were asked. */
-export function pinsByLabel(pins: Record<string, string | null>): { ask: (t: TokenInfo) => Promise<Buffer | null>; asked: string[] } {
+/**
+ * A PIN provider from a label → PIN map (a list: one PIN per ask, the next after a
+ * wrong one; a single PIN answers the first ask only); records the asks.
+ */
+export function pinsByLabel(pins: Record<string, string | string[] | null>): { ask: (t: TokenInfo, ask: PinAsk) => Promise<Buffer | null>; asked: string[]; asks: { label: string; attempt: number; lastError?: string; pin: TokenInfo['pin'] }[] } {
   const asked: string[] = [];
+  const asks: { label: string; attempt: number; lastError?: string; pin: TokenInfo['pin'] }[] = [];
   return {
     asked,
-    ask: async (t) => {
+    asks,
+    ask: async (t, a) => {
       asked.push(t.label);
-      const pin = pins[t.label];
+      asks.push({ label: t.label, attempt: a.attempt, ...(a.lastError ? { lastError: a.lastError } : {}), pin: { ...t.pin } });
+      const entry = pins[t.label];
+      const pin = Array.isArray(entry) ? entry[a.attempt - 1] : a.attempt === 1 ? entry : null;
       return pin ? Buffer.from(pin, 'utf8') : null;
     },
   };

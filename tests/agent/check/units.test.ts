@@ -6,6 +6,14 @@ import { escapeHtml, parseNetstat, parseSs, probeService } from '../../../src-ag
 import { validityOutcome } from '../../../src-agent/check/certificates.js';
 import { lineReader } from '../../../src-agent/cli/pin-input.js';
 import { portOwner } from '../../../src-agent/check/port-owner.js';
+import { pinOrder } from '../../../src-agent/check/pin-keypair.js';
+import { maskId, maskPersonalIds } from '../../../src-agent/check/privacy.js';
+import type { DiagnosticReport } from '../../../src-agent/check/report-data.js';
+import { recentCertUses } from '../../../src-agent/service/recent-uses.js';
+import type { TokenInfo } from '../../../src-agent/tokens/types.js';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('parseSs', () => {
   const out = [
@@ -70,5 +78,62 @@ describe('validityOutcome', () => {
     expect(validityOutcome(entry('2025-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), now).status).toBe('ok');
     expect(validityOutcome(entry('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z'), now).status).toBe('fail');
     expect(validityOutcome(entry('2026-07-01T00:00:00Z', '2027-01-01T00:00:00Z'), now)).toMatchObject({ status: 'fail', detailZh: expect.stringContaining('尚未生效') });
+  });
+});
+
+describe('pinOrder', () => {
+  const token = (id: string): TokenInfo => ({ id, label: id, serial: id } as TokenInfo);
+  const tokens = ['a', 'b', 'c'].map(token);
+
+  it('asks the keys the mall used last first, then the rest as found, none chosen', () => {
+    expect(pinOrder(tokens, { preferredTokens: ['c'] }).map((x) => `${x.token.id}${x.chosen ? '*' : ''}`)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('puts the user\'s choice first, in the user\'s order, over the mall\'s', () => {
+    expect(pinOrder(tokens, { pinTokens: ['b', 'a'], preferredTokens: ['c'] }).map((x) => `${x.token.id}${x.chosen ? '*' : ''}`)).toEqual(['b*', 'a*', 'c']);
+  });
+
+  it('ignores ids of keys that are not present', () => {
+    expect(pinOrder(tokens, { pinTokens: ['zzz'] }).map((x) => x.chosen)).toEqual([false, false, false]);
+  });
+});
+
+describe('recentCertUses', () => {
+  it('reads the latest successful use per fingerprint from the audit log tail, skipping torn and foreign lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ca-recent-'));
+    const file = join(dir, 'audit.jsonl');
+    const rec = (fp: string, time: string, result = 'ok', origin: string | null = 'https://mall.example.cn'): string => JSON.stringify({ time, origin, certFingerprintSha256: fp, result });
+    const own = JSON.stringify({ time: '2026-01-09T00:00:00Z', origin: null, certFingerprintSha256: 'dd', result: 'ok' });
+    const test = JSON.stringify({ time: '2026-01-09T00:00:00Z', origin: 'https://mall.example.cn', certFingerprintSha256: 'ee', result: 'ok', test: true });
+    await writeFile(file, ['x'.repeat(300), rec('AA', '2026-01-01T00:00:00Z'), rec('bb', '2026-01-03T00:00:00Z'), rec('aa', '2026-01-02T00:00:00Z'), rec('cc', '2026-01-04T00:00:00Z', 'PIN_INCORRECT'), own, test, '{"torn', 'null', ''].join('\n'));
+    // The tail starts inside the 300-byte junk line, which is dropped as a cut line.
+    const uses = await recentCertUses(file, (await stat(file)).size - 100);
+    expect([...uses]).toEqual([['bb', '2026-01-03T00:00:00Z'], ['aa', '2026-01-02T00:00:00Z']]);
+    expect((await recentCertUses(join(dir, 'missing.jsonl'))).size).toBe(0);
+  });
+});
+
+describe('maskPersonalIds', () => {
+  const id = '410102199001011234';
+  const report = {
+    generatedAt: '', modules: [], recentErrors: [{ time: '', level: 'warn', scope: 'x', msg: `subject serialNumber=${id}` }],
+    checks: { startedAt: '', finishedAt: '', version: '', summary: { ok: 0, warn: 0, fail: 0, skipped: 0 }, checks: [{ id: 'a', titleZh: '张三', titleEn: '', status: 'ok', detailZh: `证件 ${id}`, detailEn: '', category: 'certificate', durationMs: 0 }] },
+    tokens: [{ certificates: [
+      { kind: 'personal', subject: `serialNumber=${id},CN=张三`, subjectFields: [{ label: '证件号码（serialNumber）', value: id }] },
+      { kind: 'personal', subject: 'serialNumber=P1234567,CN=Passport', subjectFields: [{ label: '证件号码（serialNumber）', value: 'P1234567' }] },
+      { kind: 'organization', subject: 'serialNumber=91410100MA44AB1C23', subjectFields: [{ label: '证件号码（serialNumber）', value: '91410100MA44AB1C23' }] },
+    ] }],
+  } as unknown as DiagnosticReport;
+
+  it('keeps the last 4 digits of personal ID numbers wherever they appear, of any format on personal certificates', () => {
+    const text = JSON.stringify(maskPersonalIds(report));
+    expect(text).not.toContain(id);
+    expect(text).toContain('**************1234');
+    expect(text).not.toContain('P1234567');
+    expect(text).toContain('****4567');
+    // A public organization code stays.
+    expect(text).toContain('91410100MA44AB1C23');
+    expect(maskPersonalIds(report).personalIdsMasked).toBe(true);
+    expect(maskId('12')).toBe('**');
   });
 });

@@ -45,6 +45,17 @@ describe('ca-assistant CLI', { timeout: 120_000 }, () => {
       expect(table.stdout).toContain('单位（公章）');
       expect(table.stdout).toContain('已过期');
     });
+
+    it('says 链可信，证书已过期 for the expired certificate, as the assistant window does (one definition)', async () => {
+      const { certs } = JSON.parse((await cli(withConfig('certs', '--json'))).stdout) as { certs: { id: string; notAfter: string; chainTrusted: boolean; chainValid: boolean; chain: string }[] };
+      const expired = certs.filter((c) => Date.parse(c.notAfter) < Date.now());
+      expect(expired.length).toBeGreaterThan(0);
+      for (const c of expired) expect(c).toMatchObject({ chainTrusted: true, chainValid: false, chain: '链可信，证书已过期' });
+      expect(certs.filter((c) => Date.parse(c.notAfter) > Date.now()).every((c) => c.chain === '可信')).toBe(true);
+      const table = (await cli(withConfig('certs'))).stdout;
+      expect(table).toContain('链可信，证书已过期');
+      expect(table).not.toMatch(/已过期（[^\n]*\s可信\s*$/m);
+    });
   });
 
   describe('sign and verify', () => {

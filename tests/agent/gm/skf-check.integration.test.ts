@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks, writeReport } from '../../../src-agent/check/index.js';
 import { proveKeyPair } from '../../../src-agent/check/pin-keypair.js';
-import type { CheckContext } from '../../../src-agent/check/types.js';
+import type { CheckContext, PinAsk } from '../../../src-agent/check/types.js';
 import { parseConfig } from '../../../src-agent/config.js';
 import type { CheckReport, CheckResult } from '../../../src-agent/protocol/types.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
@@ -26,9 +26,19 @@ async function startSkfCore(trace = false): Promise<AgentCore> {
 }
 
 /** A PIN provider answering `pin` for every token; records the labels asked. */
-function pinProvider(pin: string | null): { ask: (t: TokenInfo) => Promise<Buffer | null>; asked: string[] } {
+/** Answers the first ask of each key with `pin`; asked again (after a wrong PIN), the user gives up. */
+function pinProvider(pin: string | null): { ask: (t: TokenInfo, a: PinAsk) => Promise<Buffer | null>; asked: string[]; asks: { attempt: number; retriesLeft?: number }[] } {
   const asked: string[] = [];
-  return { asked, ask: async (t) => (asked.push(t.label), pin === null ? null : Buffer.from(pin, 'utf8')) };
+  const asks: { attempt: number; retriesLeft?: number }[] = [];
+  return {
+    asked,
+    asks,
+    ask: async (t, a) => {
+      asked.push(t.label);
+      asks.push({ attempt: a.attempt, ...(t.pin.retriesLeft !== undefined ? { retriesLeft: t.pin.retriesLeft } : {}) });
+      return pin === null || a.attempt > 1 ? null : Buffer.from(pin, 'utf8');
+    },
+  };
 }
 
 function byPrefix(report: CheckReport, prefix: string): CheckResult[] {
@@ -171,6 +181,7 @@ describe('环境检测 on the SKF device with the right PIN', () => {
 });
 
 describe('环境检测 on the SKF device with a wrong PIN', () => {
+  const wrongPins = pinProvider(WRONG_PIN);
   let core: AgentCore;
   let wrong: CheckReport;
   let after: CheckReport;
@@ -178,7 +189,7 @@ describe('环境检测 on the SKF device with a wrong PIN', () => {
 
   beforeAll(async () => {
     core = await startSkfCore();
-    wrong = await runChecks({ core, port: 9, pin: pinProvider(WRONG_PIN).ask });
+    wrong = await runChecks({ core, port: 9, pin: wrongPins.ask });
     await core.tokens.refresh();
     after = await runChecks({ core, port: 9, pin: pinProvider(null).ask });
     paths = await writeReport(await mkdtemp(join(tmpdir(), 'ca-skf-report-')), { core, report: wrong });
@@ -190,7 +201,9 @@ describe('环境检测 on the SKF device with a wrong PIN', () => {
   it('fails the login with the lowered retry count, and signs nothing', () => {
     const [login] = byPrefix(wrong, 'pin.login:');
     expect(login).toMatchObject({ status: 'fail', data: { reason: 'PIN_INCORRECT', retriesLeft: fx.maxRetries - 1 } });
-    expect(login?.detailZh).toBe(`PIN 码错误，还剩 ${fx.maxRetries - 1} 次机会`);
+    expect(login?.detailZh).toBe(`PIN 码错误，还剩 ${fx.maxRetries - 1} 次机会（未再输入）`);
+    // Asked again in the same way as at sealing, with the count the SKF key reports.
+    expect(wrongPins.asks).toEqual([{ attempt: 1, retriesLeft: fx.maxRetries }, { attempt: 2, retriesLeft: fx.maxRetries - 1 }]);
     expect(login?.remedyZh).toContain('连续输错将锁定');
     expect(byPrefix(wrong, 'keypair:')).toEqual([]);
   });
