@@ -22,8 +22,8 @@ let certIds: string[];
 beforeAll(async () => {
   agent = await startAgent(fx);
   const pins = new Map(fx.tokens.map((t) => [t.label, t.userPin]));
-  // Every PIN dialog (one per token after each crash) is answered with the right PIN.
-  agent.ui.answerPins(...Array.from({ length: 200 }, () => (req: { token: { label: string } }) => ({ kind: 'pin' as const, pin: Buffer.from(pins.get(req.token.label) ?? '') })));
+  // Every PIN dialog (one per token after each crash) is answered with the right PIN, reuse ticked.
+  agent.ui.answerPins(...Array.from({ length: 200 }, () => (req: { token: { label: string } }) => ({ kind: 'pin' as const, pin: Buffer.from(pins.get(req.token.label) ?? ''), reuse: true })));
   certIds = [await certIdOf(agent, fixtureToken(fx, 'supplier'), 'EC'), await certIdOf(agent, fixtureToken(fx, 'purchaser'), 'EC')];
 });
 afterAll(async () => agent?.stop());
