@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark>
   sign: { about: 'signatures/s and p50/p99: raw C_Sign vs token host vs full CMS', load: () => import('./sign.js') },
   'api-latency': { about: 'sign.hash (cms) over the WebSocket vs raw C_Sign + in-process CMS, p50/p99', load: () => import('./api-latency.js') },
   throughput: { about: 'signatures/s with 1, 8, 32 clients on one and two tokens vs raw single-session rate', load: () => import('./throughput.js') },
+  verify: { about: 'verifyCms in process: openssl RSA/EC CMS and SM2 CMS, p50/p99, first call apart', load: () => import('./verify.js') },
   'cold-start': { about: 'serve start to listening with tokens enumerated, minus bare node start', load: () => import('./cold-start.js') },
   memory: { about: 'agent RSS idle and after 10,000 signatures', load: () => import('./memory.js') },
   hotplug: { about: 'token appears -> tokens.changed latency, and idle CPU of watching', load: () => import('./hotplug.js') },
