@@ -56,3 +56,18 @@ export const AUDIT_KEEP_FILES = 5;
 export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Largest config file read, bytes (default 256 KiB). */
 export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * Certificates one CMS may carry for `verify.cms` and the CLI `verify`
+ * (default 32). Checked on the decoded tree before any certificate is parsed:
+ * real signatures carry the signer and its CAs, a handful.
+ */
+export const MAX_CMS_CERTIFICATES = 32;
+/** SignerInfos one CMS may carry; each is verified and reported (default 8). */
+export const MAX_CMS_SIGNERS = 8;
+/**
+ * Issuer candidates (same name, matching key identifier) tried per chain link
+ * (default 4): each costs a signature check, so a CMS full of look-alike CA
+ * certificates cannot make verification do unbounded work.
+ */
+export const MAX_CHAIN_CANDIDATES = 4;

@@ -3,7 +3,7 @@ import type { Handler } from '../context.js';
 import { toProblem } from './certs.js';
 
 export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => {
-  const result = verifyCms({
+  const result = await verifyCms({
     signature: Buffer.from(params.signature, 'base64'),
     hash: Buffer.from(params.hash, 'base64'),
     hashAlgorithm: params.hashAlgorithm,

@@ -29,7 +29,7 @@ export const command: CliCommand = {
     }
     if (signature.length > MAX_SIGNATURE_FILE_BYTES) throw new UsageError(`签名文件过大：${file}`);
     const trust = await loadTrustStore(ctx.config.trustAnchors, ctx.config.intermediates);
-    const result = verifyCms({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates });
+    const result = await verifyCms({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates });
     if (ctx.json) {
       const { chain, ...rest } = result;
       ctx.stdout.write(JSON.stringify({ ...rest, chain: chain.map((c) => c.toString('base64')) }, null, 2) + '\n');
