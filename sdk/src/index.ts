@@ -37,6 +37,8 @@ export type {
   SealResult,
   SignatureFormat,
   SignerSummary,
+  SignerVerification,
+  ValidityTime,
   SignHashResult,
   TokenSummary,
   VerifyCmsResult,

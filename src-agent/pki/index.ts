@@ -6,7 +6,7 @@ export { classifySubject, USCC_PATTERN, ID_CARD_PATTERN } from './cert-kind.js';
 export type { CertKind } from './cert-kind.js';
 export { formatName, dnValue, dnValues, displayName } from './dn.js';
 export type { DnAttribute } from './dn.js';
-export { KEY_USAGE_BITS } from './extensions.js';
+export { KEY_USAGE_BITS, keyUsageAllowsSigning } from './extensions.js';
 export type { KeyUsage } from './extensions.js';
 export {
   HASH_ALGORITHMS, SUPPORTED_HASH_ALGORITHMS, getHashAlgorithm, validateHash, digestInfo, hashByOid,
@@ -17,10 +17,10 @@ export type { SignHashInput, SignHashResult, SignCallback, CmsProfile } from './
 export { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint, sm2Verify, sm2VerifyCertificate, sm2Z } from './sm2.js';
 export { buildSignedAttributes, signedAttributesForSigning } from './signed-attributes.js';
 export { verifyCms } from './cms-verify.js';
-export type { VerifyCmsInput, VerifyCmsResult } from './cms-verify.js';
+export type { VerifyCmsInput, VerifyCmsResult, SignerVerification, ValidityTime, ValiditySource } from './cms-verify.js';
 export { parseSignedData } from './cms-parse.js';
 export type { ParsedSignedData, ParsedSignerInfo } from './cms-parse.js';
-export { buildChain, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';
+export { buildChain, buildChainAsync, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';
 export type { ChainResult, ChainOptions } from './chain.js';
 export { PROBLEMS } from './problems.js';
 export type { PkiProblem, PkiProblemCode } from './problems.js';

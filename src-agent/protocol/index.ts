@@ -76,6 +76,8 @@ export type {
   SealResult,
   SignatureFormat,
   SignerSummary,
+  SignerVerification,
+  ValidityTime,
   SignHashParams,
   SignHashResult,
   TokensChangedEvent,

@@ -1,6 +1,27 @@
-import { verifyCms } from '../../pki/index.js';
+import { verifyCms, type SignerVerification as PkiSignerVerification } from '../../pki/index.js';
+import type { SignerSummary, SignerVerification } from '../../protocol/types.js';
 import type { Handler } from '../context.js';
 import { toProblem } from './certs.js';
+
+/** The wire summary of one signer (its certificate is the first of its chain). */
+function signerSummary(s: PkiSignerVerification): SignerSummary | null {
+  const der = s.chain[0];
+  if (!s.signer || !der) return null;
+  return {
+    subject: s.signer.subject,
+    issuer: s.signer.issuer,
+    serialNumber: s.signer.serialNumber,
+    fingerprintSha256: s.signer.fingerprintSha256,
+    notBefore: s.signer.notBefore,
+    notAfter: s.signer.notAfter,
+    der: der.toString('base64'),
+    ...(s.signingTime ? { signingTime: s.signingTime } : {}),
+  };
+}
+
+const toWire = (s: PkiSignerVerification): SignerVerification => ({
+  valid: s.valid, signer: signerSummary(s), chainTrusted: s.chainTrusted, validityTime: s.validityTime, problems: s.problems.map(toProblem),
+});
 
 export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => {
   const result = await verifyCms({
@@ -11,19 +32,12 @@ export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => 
     intermediates: core.trust.intermediates,
     sm2UserId: core.config.sm2UserId,
   });
-  const der = result.chain[0];
-  const signer =
-    result.signer && der
-      ? {
-          subject: result.signer.subject,
-          issuer: result.signer.issuer,
-          serialNumber: result.signer.serialNumber,
-          fingerprintSha256: result.signer.fingerprintSha256,
-          notBefore: result.signer.notBefore,
-          notAfter: result.signer.notAfter,
-          der: der.toString('base64'),
-          ...(result.signingTime ? { signingTime: result.signingTime } : {}),
-        }
-      : null;
-  return { valid: result.valid, signer, chainTrusted: result.chainTrusted, problems: result.problems.map(toProblem) };
+  return {
+    valid: result.valid,
+    signer: signerSummary(result),
+    chainTrusted: result.chainTrusted,
+    validityTime: result.validityTime,
+    signers: result.signers.map(toWire),
+    problems: result.problems.map(toProblem),
+  };
 };

@@ -31,12 +31,18 @@ export const command: CliCommand = {
     const trust = await loadTrustStore(ctx.config.trustAnchors, ctx.config.intermediates);
     const result = await verifyCms({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates });
     if (ctx.json) {
-      const { chain, ...rest } = result;
-      ctx.stdout.write(JSON.stringify({ ...rest, chain: chain.map((c) => c.toString('base64')) }, null, 2) + '\n');
+      const b64 = (chain: Buffer[]) => chain.map((c) => c.toString('base64'));
+      const { chain, signers, ...rest } = result;
+      const out = { ...rest, chain: b64(chain), signers: signers.map((s) => ({ ...s, chain: b64(s.chain) })) };
+      ctx.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
       ctx.stdout.write(`签名：${result.valid ? '有效' : '无效'}\n`);
-      if (result.signer) ctx.stdout.write(`签名者：${result.signer.subject}\n颁发者：${result.signer.issuer}\n`);
-      if (result.signingTime) ctx.stdout.write(`签名时间：${result.signingTime}\n`);
+      for (const [i, s] of result.signers.entries()) {
+        if (result.signers.length > 1) ctx.stdout.write(`签名者 ${i + 1}：${s.valid ? '有效' : '无效'}，证书链${s.chainTrusted ? '可信' : '不可信'}\n`);
+        if (s.signer) ctx.stdout.write(`签名者：${s.signer.subject}\n颁发者：${s.signer.issuer}\n`);
+        if (s.signingTime) ctx.stdout.write(`签名时间（签名者自述）：${s.signingTime}\n`);
+      }
+      ctx.stdout.write(`有效期判断时刻：${result.validityTime.time}（${result.validityTime.source === 'now' ? '验证时刻' : '签名者自述的签名时间'}）\n`);
       ctx.stdout.write(`证书链：${result.chainTrusted ? '可信' : '不可信'}\n`);
       for (const p of result.problems) ctx.stdout.write(`问题：${p.zh}\n`);
     }
