@@ -10,6 +10,9 @@ import { asn1js } from '../util/asn1-lib.js';
 
 export { asn1js, pkijs } from '../util/asn1-lib.js';
 
+/** Deepest nesting decoded (asn1js counts it; real certificates and CMS stay under 20). */
+const MAX_DEPTH = 64;
+
 /** Error for malformed ASN.1; `what` names the structure for the log. */
 export function malformed(what: string): AssistantError {
   return new AssistantError('BAD_REQUEST', `malformed ${what}`, { detailZh: '数据格式不正确' });
@@ -28,7 +31,9 @@ export const rawOf = (block: { valueBeforeDecodeView: Uint8Array }): Buffer => b
 export function decode(input: Uint8Array, what: string): Asn1.AsnType {
   let r: Asn1.FromBerResult;
   try {
-    r = asn1js().fromBER(input);
+    // Contents of OCTET/BIT STRINGs are not tried as embedded ASN.1 (pkijs decodes the ones it needs);
+    // the input is not copied (every value read out is copied into its own Buffer).
+    r = asn1js().fromBER(input, { maxDepth: MAX_DEPTH, parseEmbedded: false, copyInput: false });
   } catch {
     throw malformed(what); // e.g. RangeError from nesting deeper than the stack
   }

@@ -76,10 +76,32 @@ const validDate = (d: Date, what: string): Date => {
 };
 
 /**
- * Parses a DER certificate.
+ * Certificates parsed lately, by their bytes: the same few (the token's, the
+ * trust anchors, the CAs) are read again at every list, chain and signature,
+ * and pkijs takes a millisecond or more per certificate.
+ */
+const recent = new Map<string, CertParts>();
+const RECENT_MAX = 256;
+
+/**
+ * Parses a DER certificate (the result is shared: treat it as read-only).
  * @throws AssistantError BAD_REQUEST when it is not an X.509 certificate.
  */
 export function readCertParts(der: Buffer): CertParts {
+  const key = der.toString('base64');
+  const known = recent.get(key);
+  if (known) {
+    recent.delete(key);
+    recent.set(key, known);
+    return known;
+  }
+  const parts = parse(Buffer.from(der));
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, parts);
+  return parts;
+}
+
+function parse(der: Buffer): CertParts {
   const root = decode(der, 'certificate');
   const cert = parseWith('certificate', () => new (pkijs().Certificate)({ schema: root }));
   const fields = childrenOf(childrenOf(root, 'certificate')[0]!, 'tbsCertificate');

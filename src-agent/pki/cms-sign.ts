@@ -159,7 +159,7 @@ export async function signHash(input: SignHashInput): Promise<SignHashResult> {
   const signatureValue = await rawSign(cert, info, isSm2 ? encoded : digest(info, encoded), input.sign, sm2);
   const signerInfo = sequence(
     smallInt(1),
-    sequence(verbatim(cert.issuerRaw, 'issuer Name'), integerContents(cert.serialRaw)),
+    sequence(verbatim(cert.issuerRaw), integerContents(cert.serialRaw)),
     digestAlgorithmIdentifier(info),
     signedAttributesImplicit(attributes),
     signatureAlgorithmIdentifier(cert, info, profile),
@@ -169,7 +169,7 @@ export async function signHash(input: SignHashInput): Promise<SignHashResult> {
     smallInt(1),
     setOf([encode(digestAlgorithmIdentifier(info))]),
     sequence(oid(types.DATA)),
-    contextConstructed(0, ...dedupe(input.certificate, input.chain).map((c) => verbatim(c))),
+    contextConstructed(0, ...dedupe(input.certificate, input.chain).map(verbatim)),
     setOf([encode(signerInfo)]),
   );
   return result(encode(sequence(oid(types.SIGNED_DATA), contextConstructed(0, signedData))));

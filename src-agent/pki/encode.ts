@@ -1,13 +1,11 @@
 /**
  * Building DER with asn1js for what the assistant writes (CMS SignedData,
  * signed attributes, DigestInfo). Pre-encoded elements — certificates, the
- * issuer Name copied from a certificate — go in through {@link verbatim},
- * which refuses any whose encoding asn1js would not reproduce byte for byte:
- * nothing a CA signed is ever changed.
+ * issuer Name copied from a certificate — go in through {@link verbatim} and
+ * are written byte for byte: nothing a CA signed is ever re-encoded.
  */
 import type * as Asn1 from 'asn1js';
-import { AssistantError } from '../protocol/errors.js';
-import { asn1js, decode } from './asn1.js';
+import { asn1js } from './asn1.js';
 
 /** Something asn1js can encode. */
 export type Encodable = Asn1.AsnType;
@@ -16,16 +14,23 @@ export type Encodable = Asn1.AsnType;
 export const encode = (block: Encodable): Buffer => Buffer.from(block.toBER());
 
 /**
- * An already-encoded element, to be written exactly as it is.
- * @throws AssistantError BAD_REQUEST when it is not DER (re-encoding would change it).
+ * An already-encoded element inside an asn1js structure: asn1js asks each
+ * child of a constructed value for `toBER(sizeOnly, writer)` (its
+ * IBerConvertible contract), and this answer is the bytes as they are.
  */
-export function verbatim(der: Buffer, what = 'certificate'): Asn1.AsnType {
-  const block = decode(der, what);
-  if (!encode(block).equals(der)) {
-    throw new AssistantError('BAD_REQUEST', `${what} is not DER and cannot be embedded unchanged`, { detailZh: '证书编码不符合 DER 规范，无法原样写入签名' });
+class Verbatim {
+  constructor(private readonly der: Buffer) {}
+
+  toBER(sizeOnly = false, writer?: Asn1.ViewWriter): ArrayBuffer {
+    const out = sizeOnly ? new ArrayBuffer(this.der.length) : Uint8Array.from(this.der).buffer;
+    if (!writer) return out;
+    writer.write(out);
+    return new ArrayBuffer(0);
   }
-  return block;
 }
+
+/** An already-encoded (DER) element, written exactly as it is. */
+export const verbatim = (der: Buffer): Asn1.AsnType => new Verbatim(der) as unknown as Asn1.AsnType;
 
 /** SEQUENCE of elements. */
 export const sequence = (...value: Encodable[]): Asn1.Sequence => new (asn1js().Sequence)({ value });
@@ -77,4 +82,4 @@ export function sortSetOf(parts: Buffer[]): Buffer[] {
 }
 
 /** SET OF already-encoded elements, DER-sorted. */
-export const setOf = (parts: Buffer[]): Asn1.Set => new (asn1js().Set)({ value: sortSetOf(parts).map((p) => verbatim(p, 'SET member')) });
+export const setOf = (parts: Buffer[]): Asn1.Set => new (asn1js().Set)({ value: sortSetOf(parts).map(verbatim) });

@@ -20,7 +20,7 @@ function attribute(type: string, ...values: Encodable[]): Buffer {
  */
 export function signingCertificateV2(cert: CertParts): Encodable {
   const certHash = createHash('sha256').update(cert.der).digest();
-  const generalNames = sequence(contextConstructed(4, verbatim(cert.issuerRaw, 'issuer Name')));
+  const generalNames = sequence(contextConstructed(4, verbatim(cert.issuerRaw)));
   const issuerSerial = sequence(generalNames, integerContents(cert.serialRaw));
   const essCertIdV2 = sequence(octets(certHash), issuerSerial);
   return sequence(sequence(essCertIdV2));
@@ -54,5 +54,5 @@ export function signedAttributesForSigning(attributes: Buffer[]): Buffer {
 
 /** The same attributes as stored in SignerInfo: `[0] IMPLICIT` (tag 0xA0). */
 export function signedAttributesImplicit(attributes: Buffer[]): Encodable {
-  return contextConstructed(0, ...sortSetOf(attributes).map((a) => verbatim(a, 'attribute')));
+  return contextConstructed(0, ...sortSetOf(attributes).map((a) => verbatim(a)));
 }
