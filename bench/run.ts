@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark>
   'api-latency': { about: 'sign.hash (cms) over the WebSocket vs raw C_Sign + in-process CMS, p50/p99', load: () => import('./api-latency.js') },
   throughput: { about: 'signatures/s with 1, 8, 32 clients on one and two tokens vs raw single-session rate', load: () => import('./throughput.js') },
   verify: { about: 'verifyCms in process: openssl RSA/EC CMS and SM2 CMS, p50/p99, first call apart', load: () => import('./verify.js') },
+  'verify-blocking': { about: 'verify.cms of a 48 KiB CMS of look-alike SM2 CAs while another client pings: ping and event-loop delay', load: () => import('./verify-blocking.js') },
   'cold-start': { about: 'serve start to listening with tokens enumerated, minus bare node start', load: () => import('./cold-start.js') },
   memory: { about: 'agent RSS idle and after 10,000 signatures', load: () => import('./memory.js') },
   hotplug: { about: 'token appears -> tokens.changed latency, and idle CPU of watching', load: () => import('./hotplug.js') },

@@ -71,3 +71,5 @@ export const MAX_CMS_SIGNERS = 8;
  * certificates cannot make verification do unbounded work.
  */
 export const MAX_CHAIN_CANDIDATES = 4;
+/** One verify.cms in the verification child process, ms (default 10 s); longer ends that process: LIMIT_EXCEEDED. */
+export const VERIFY_CMS_TIMEOUT_MS = 10_000;

@@ -18,6 +18,7 @@ export { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint, sm2Verify, sm2VerifyCer
 export { buildSignedAttributes, signedAttributesForSigning } from './signed-attributes.js';
 export { verifyCms } from './cms-verify.js';
 export type { VerifyCmsInput, VerifyCmsResult, SignerVerification, ValidityTime, ValiditySource } from './cms-verify.js';
+export { verifyCmsOffThread } from './verify-off-thread.js';
 export { parseSignedData } from './cms-parse.js';
 export type { ParsedSignedData, ParsedSignerInfo } from './cms-parse.js';
 export { buildChain, buildChainAsync, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';

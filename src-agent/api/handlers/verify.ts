@@ -1,4 +1,4 @@
-import { verifyCms, type SignerVerification as PkiSignerVerification } from '../../pki/index.js';
+import { verifyCmsOffThread, type SignerVerification as PkiSignerVerification } from '../../pki/index.js';
 import type { SignerSummary, SignerVerification } from '../../protocol/types.js';
 import type { Handler } from '../context.js';
 import { toProblem } from './certs.js';
@@ -24,7 +24,7 @@ const toWire = (s: PkiSignerVerification): SignerVerification => ({
 });
 
 export const cms: Handler<'verify.cms'> = async (params, _session, { core }) => {
-  const result = await verifyCms({
+  const result = await verifyCmsOffThread({
     signature: Buffer.from(params.signature, 'base64'),
     hash: Buffer.from(params.hash, 'base64'),
     hashAlgorithm: params.hashAlgorithm,
