@@ -46,7 +46,9 @@ function holdOpen(w: ChildProcess): void {
 
 function start(): ChildProcess {
   const { file, execArgv } = childEntry(import.meta.url, 'verify-worker');
-  const w = fork(file, [], { execArgv: [...execArgv, '--max-old-space-size=256'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // ELECTRON_RUN_AS_NODE: in the desktop app process.execPath is Electron, which must run as plain Node here (plain Node ignores it).
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  const w = fork(file, [], { execArgv: [...execArgv, '--max-old-space-size=256'], env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   w.unref();
   w.on('message', (m: { id: number; result?: VerifyCmsResult; error?: { reason: string; message: string; details: Record<string, unknown> } }) => {
     const waiter = waiting.get(m.id);
@@ -77,7 +79,7 @@ function start(): ChildProcess {
  * longer than VERIFY_CMS_TIMEOUT_MS ends the worker and comes back as
  * LIMIT_EXCEEDED.
  */
-export function verifyCmsOffThread(input: VerifyCmsInput): Promise<VerifyCmsResult> {
+export async function verifyCmsOffThread(input: VerifyCmsInput): Promise<VerifyCmsResult> {
   validateHash(input.hash, input.hashAlgorithm);
   const now = input.now ?? new Date();
   worker ??= start();

@@ -30,7 +30,7 @@ const CLI_CASES = Math.min(20, Math.floor(CASES / 1000));
 const IN_PROCESS_CASES = CASES - API_CASES - CLI_CASES;
 
 type Entry = 'certificate' | 'chain' | 'cert-file' | 'cms-parse' | 'verify' | 'sm2-key';
-const ENTRIES: [Entry, number][] = [['certificate', 0.3], ['chain', 0.05], ['cert-file', 0.05], ['cms-parse', 0.25], ['verify', 0.3], ['sm2-key', 0.05]];
+const ENTRIES: [Entry, number][] = [['certificate', 0.35], ['chain', 0.05], ['cert-file', 0.05], ['cms-parse', 0.3], ['verify', 0.15], ['sm2-key', 0.1]];
 
 const fx = await useFixtures();
 const seeds = await makeAsn1Seeds();
@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => agent?.stop());
 
 describe('ASN.1 fuzzing', () => {
-  it(`in process: ${IN_PROCESS_CASES} mutated certificates, CMS and keys (seed ${ASN1_FUZZ_SEED}) through every parse function`, { timeout: 120_000 }, async () => {
+  it(`in process: ${IN_PROCESS_CASES} mutated certificates, CMS and keys (seed ${ASN1_FUZZ_SEED}) through every parse function`, { timeout: 600_000 }, async () => {
     const counts = new Map<string, number>();
     const spent = new Map<Entry, number>();
     const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -79,7 +79,7 @@ describe('ASN.1 fuzzing', () => {
         const seed = r.pick(seeds.cms);
         const { bytes, kinds } = mutate(r, seed.der, all);
         label += ` ${seed.name} ${kinds.join('+')}`;
-        const anchors = r.next() < 0.2 ? [seed.anchor] : [];
+        const anchors = r.next() < 0.05 ? [seed.anchor] : [];
         let result;
         try {
           result = await verifyCms({ signature: bytes, hash: seed.hash, hashAlgorithm: seed.hashAlgorithm, trustAnchors: anchors, intermediates: [] });
