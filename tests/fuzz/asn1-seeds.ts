@@ -54,7 +54,7 @@ async function opensslFamily(dir: string, p: 'rsa' | 'ec'): Promise<{ certs: Asn
   const cms: CmsSeed[] = [];
   for (const [name, extra] of [[`${p} cms`, []], [`${p} cms BER`, ['-stream']]] as const) {
     await openssl(['cms', '-sign', '-binary', '-md', 'sha256', '-in', `${p}.txt`, '-signer', `${p}-leaf.pem`, '-inkey', `${p}-leaf.key`,
-      '-certfile', `${p}-root.pem`, ...extra, '-outform', 'DER', '-out', `${p}.p7s`], dir);
+      ...extra, '-outform', 'DER', '-out', `${p}.p7s`], dir);
     cms.push({ name, der: await readFile(join(dir, `${p}.p7s`)), hash, hashAlgorithm: 'sha256', anchor });
   }
   return {
@@ -72,7 +72,7 @@ async function sm2Family(dir: string): Promise<{ certs: Asn1Seeds['certs']; cms:
   const cms: CmsSeed[] = [];
   for (const profile of ['cms', 'gmt0010'] as CmsProfile[]) {
     const { signature } = await signHash({
-      certificate: leaf, chain: [anchor], hash, hashAlgorithm: 'sm3', format: 'cms', profile,
+      certificate: leaf, chain: [], hash, hashAlgorithm: 'sm3', format: 'cms', profile,
       sign: async (_mechanism, e) => {
         await writeFile(join(dir, 'e.bin'), e);
         await execFile('openssl', ['pkeyutl', '-sign', '-inkey', 'sm2-leaf.key', '-in', 'e.bin', '-out', 'e.sig'], { cwd: dir });
