@@ -50,15 +50,23 @@ function tooMany(what: 'certificates' | 'signers', count: number, max: number): 
   return new AssistantError('BAD_REQUEST', `CMS carries ${count} ${what}, limit ${max}`, { detailZh: zh, limit: what });
 }
 
-/** Counts the certificates and SignerInfos in the decoded tree; throws before any is parsed when over the caps. */
+/**
+ * Counts the certificates and SignerInfos in the decoded tree and throws
+ * before any is parsed when over the caps; returns the certificate
+ * elements and takes the `certificates` and `crls` sets out of the tree, so
+ * pkijs does not build objects for them: certificates are parsed later, one
+ * by one, only those the verification needs (cert-parts.ts keeps recent ones).
+ */
 function checkCaps(signedData: Asn1.AsnType): Asn1.AsnType[] {
   const fields = childrenOf(signedData, 'SignedData');
-  const certSet = fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0);
+  const isSet = (f: Asn1.AsnType, n: number) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === n;
+  const certSet = fields.find((f) => isSet(f, 0));
   const certs = certSet ? childrenOf(certSet, 'certificates') : [];
   if (certs.length > MAX_CMS_CERTIFICATES) throw tooMany('certificates', certs.length, MAX_CMS_CERTIFICATES);
   const signerSet = fields[fields.length - 1];
   const signers = signerSet ? childrenOf(signerSet, 'signerInfos').length : 0;
   if (signers > MAX_CMS_SIGNERS) throw tooMany('signers', signers, MAX_CMS_SIGNERS);
+  (signedData.valueBlock as { value: Asn1.AsnType[] }).value = fields.filter((f) => !isSet(f, 0) && !isSet(f, 1));
   return certs.filter((c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16);
 }
 

@@ -25,12 +25,12 @@ import { makeAsn1Seeds, type CmsSeed } from './asn1-seeds.js';
 import { ASN1_FUZZ_SEED, mutate } from './asn1-mutator.js';
 
 const CASES = Number(process.env.CA_ASN1_FUZZ_CASES ?? 100_000);
-const API_CASES = Math.min(2_000, Math.floor(CASES / 20));
-const CLI_CASES = Math.min(20, Math.floor(CASES / 1000));
+const API_CASES = Math.min(1_000, Math.floor(CASES / 20));
+const CLI_CASES = Math.min(10, Math.floor(CASES / 1000));
 const IN_PROCESS_CASES = CASES - API_CASES - CLI_CASES;
 
 type Entry = 'certificate' | 'chain' | 'cert-file' | 'cms-parse' | 'verify' | 'sm2-key';
-const ENTRIES: [Entry, number][] = [['certificate', 0.35], ['chain', 0.05], ['cert-file', 0.05], ['cms-parse', 0.3], ['verify', 0.15], ['sm2-key', 0.1]];
+const ENTRIES: [Entry, number][] = [['certificate', 0.25], ['chain', 0.05], ['cert-file', 0.1], ['cms-parse', 0.3], ['verify', 0.15], ['sm2-key', 0.15]];
 
 const fx = await useFixtures();
 const seeds = await makeAsn1Seeds();
@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => agent?.stop());
 
 describe('ASN.1 fuzzing', () => {
-  it(`in process: ${IN_PROCESS_CASES} mutated certificates, CMS and keys (seed ${ASN1_FUZZ_SEED}) through every parse function`, { timeout: 600_000 }, async () => {
+  it(`in process: ${IN_PROCESS_CASES} mutated certificates, CMS and keys (seed ${ASN1_FUZZ_SEED}) through every parse function`, { timeout: 1_800_000 }, async () => {
     const counts = new Map<string, number>();
     const spent = new Map<Entry, number>();
     const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -117,7 +117,7 @@ describe('ASN.1 fuzzing', () => {
     console.log(`ms per entry point: ${JSON.stringify(Object.fromEntries([...spent].map(([k, v]) => [k, Math.round(v)])))}`);
   });
 
-  it(`over the WebSocket: ${API_CASES} mutated CMS to verify.cms, each answered, none INTERNAL`, { timeout: 120_000 }, async () => {
+  it(`over the WebSocket: ${API_CASES} mutated CMS to verify.cms, each answered, none INTERNAL`, { timeout: 600_000 }, async () => {
     const client = await RpcClient.open(agent.port, TRUSTED_ORIGINS[0]!);
     const reasons = new Map<string, number>();
     let next = IN_PROCESS_CASES;
@@ -139,7 +139,7 @@ describe('ASN.1 fuzzing', () => {
     console.log(`ASN.1 fuzz over verify.cms: ${JSON.stringify(Object.fromEntries([...reasons].sort()))}`);
   });
 
-  it(`through the CLI: ${CLI_CASES} mutated CMS files to ca-assistant verify, exit 0 or 1, no crash`, { timeout: 120_000 }, async () => {
+  it(`through the CLI: ${CLI_CASES} mutated CMS files to ca-assistant verify, exit 0 or 1, no crash`, { timeout: 300_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ca-assistant-asn1-cli-'));
     const anchors = await Promise.all(seeds.cms.map(async (s, i) => {
       const file = join(dir, `anchor-${i}.cer`);
