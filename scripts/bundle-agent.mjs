@@ -38,7 +38,7 @@ const zodLocales = {
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src-agent/cli.ts', 'host-main': 'src-agent/tokens/host-main.ts' },
+  entryPoints: { cli: 'src-agent/cli.ts', 'host-main': 'src-agent/tokens/host-main.ts', 'verify-worker': 'src-agent/pki/verify-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -79,3 +79,19 @@ export const MOBILE_REQUEST_TIMEOUT_MS = 5_000;
 export const MAX_MOBILE_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** 移动签: how long an expired QR waits for 刷新二维码 before the request ends MOBILE_EXPIRED, ms (default 120 s). */
 export const MOBILE_REFRESH_WAIT_MS = 120_000;
+/**
+ * Certificates one CMS may carry for `verify.cms` and the CLI `verify`
+ * (default 32). Checked on the decoded tree before any certificate is parsed:
+ * real signatures carry the signer and its CAs, a handful.
+ */
+export const MAX_CMS_CERTIFICATES = 32;
+/** SignerInfos one CMS may carry; each is verified and reported (default 8). */
+export const MAX_CMS_SIGNERS = 8;
+/**
+ * Issuer candidates (same name, matching key identifier) tried per chain link
+ * (default 4): each costs a signature check, so a CMS full of look-alike CA
+ * certificates cannot make verification do unbounded work.
+ */
+export const MAX_CHAIN_CANDIDATES = 4;
+/** One verify.cms in the verification child process, ms (default 10 s); longer ends that process: LIMIT_EXCEEDED. */
+export const VERIFY_CMS_TIMEOUT_MS = 10_000;

@@ -42,6 +42,8 @@ export type {
   SealResult,
   SignatureFormat,
   SignerSummary,
+  SignerVerification,
+  ValidityTime,
   SignHashResult,
   SignMobileResult,
   TokenSummary,

@@ -1,7 +1,7 @@
 /** Reading certificates from files (trust anchors, intermediates in config). */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AssistantError } from '../protocol/errors.js';
-import { readCertParts } from './cert-parts.js';
 
 /** Largest certificate file read, bytes (default 1 MiB: a bundle of a few hundred certificates). */
 export const MAX_CERT_FILE_BYTES = 1024 * 1024;
@@ -10,7 +10,9 @@ const PEM_BLOCK = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----
 
 /**
  * Certificates in PEM text (any number of blocks) or a single DER
- * certificate, each checked to be X.509.
+ * certificate, each checked to be X.509 by node:crypto (OpenSSL, already
+ * loaded): the trust store is read at start, and the PKI layer's own parser
+ * (pkijs) loads only when a certificate is first looked at.
  * @throws AssistantError BAD_REQUEST when nothing usable is found or a block is broken.
  */
 export function parseCertificateData(data: Buffer, source = 'data'): Buffer[] {
@@ -19,7 +21,7 @@ export function parseCertificateData(data: Buffer, source = 'data'): Buffer[] {
   const ders = blocks.length > 0 ? blocks : [data];
   for (const der of ders) {
     try {
-      readCertParts(der);
+      new X509Certificate(der); // the constructor is the check
     } catch (error) {
       throw new AssistantError('BAD_REQUEST', `${source}: not a certificate (PEM or DER)`, {
         detailZh: `文件“${source}”不是有效的证书文件（PEM 或 DER）`,

@@ -5,32 +5,37 @@
  * extension Chinese CAs use for 统一社会信用代码 or 身份证号
  * (`1.2.156.10260.4.1.1`, `1.2.86.11.7.1.8`…).
  */
+import type * as Asn1 from 'asn1js';
+import { childrenOf, contentOf, decode, tagOf } from './asn1.js';
 import { readCertParts } from './cert-parts.js';
-import { childrenOf, isTag, parseDer, TAG, TAG_CLASS, type DerNode } from './der.js';
-import { readOid, readString } from './der-values.js';
 import { parseCertificate } from './certificate.js';
+import { readString } from './dn.js';
 
-const STRING_TAGS = new Set<number>([TAG.UTF8_STRING, TAG.PRINTABLE_STRING, TAG.IA5_STRING, TAG.BMP_STRING, TAG.T61_STRING, TAG.UNIVERSAL_STRING, 26 /* VisibleString */, 27 /* GeneralString */]);
+/** Universal tags of the string types a value may be written in (UTF8, Printable, T61, IA5, Visible, General, Universal, BMP). */
+const STRING_TAGS = new Set<number>([12, 19, 20, 22, 26, 27, 28, 30]);
+const OCTET_STRING = 4;
 
 /** The text inside an extension value: a string, a string in a SEQUENCE or OCTET STRING, else the bytes as upper-case hex. */
 function extensionText(octets: Buffer): string {
-  let node: DerNode;
+  let node: Asn1.AsnType;
   try {
-    node = parseDer(octets, 'extension value');
+    node = decode(octets, 'extension value');
   } catch {
     return octets.toString('hex').toUpperCase();
   }
   for (let depth = 0; depth < 4; depth++) {
-    if (node.cls === TAG_CLASS.UNIVERSAL && STRING_TAGS.has(node.tagNumber)) return readString(node);
-    if (node.cls === TAG_CLASS.UNIVERSAL && node.tagNumber === TAG.OCTET_STRING) {
+    const tag = tagOf(node);
+    if (tag.cls === 1 && STRING_TAGS.has(tag.number)) return readString(node);
+    if (tag.cls === 1 && tag.number === OCTET_STRING && !tag.constructed) {
+      const inner = contentOf(node);
       try {
-        node = parseDer(node.content, 'extension value');
+        node = decode(inner, 'extension value');
         continue;
       } catch {
-        return node.content.toString('utf8');
+        return inner.toString('utf8');
       }
     }
-    if (node.constructed) {
+    if (tag.constructed) {
       const first = childrenOf(node, 'extension value')[0];
       if (!first) break;
       node = first;
@@ -49,15 +54,6 @@ export function certValueByOid(der: Buffer, oid: string): string | undefined {
   const details = parseCertificate(der);
   const attribute = details.subjectAttributes.find((a) => a.oid === oid);
   if (attribute) return attribute.value;
-  const parts = readCertParts(der);
-  if (!parts.extensions) return undefined;
-  const [list] = childrenOf(parts.extensions, 'extensions');
-  if (!list) return undefined;
-  for (const ext of childrenOf(list, 'extensions')) {
-    const fields = childrenOf(ext, 'extension');
-    if (readOid(fields[0], 'extnID') !== oid) continue;
-    const value = fields.find((f, i) => i > 0 && isTag(f, TAG_CLASS.UNIVERSAL, TAG.OCTET_STRING));
-    return value ? extensionText(value.content) : undefined;
-  }
-  return undefined;
+  const ext = readCertParts(der).extensions.find((e) => e.extnID === oid);
+  return ext ? extensionText(Buffer.from(ext.extnValue.valueBlock.valueHexView)) : undefined;
 }

@@ -1,11 +1,13 @@
 /**
- * The raw pieces of an X.509 certificate, located without re-encoding:
- * exact issuer/subject Name bytes (for chain matching and CMS
- * IssuerAndSerialNumber), the SubjectPublicKeyInfo, the extensions element.
- * Works for RSA, EC and SM2 keys alike (forge's certificate parser only knows RSA).
+ * The parts of an X.509 certificate, parsed by pkijs, with the exact bytes
+ * signatures and matching need: tbsCertificate (pkijs' `tbsView`), the issuer
+ * and subject Name encodings (chain matching, CMS IssuerAndSerialNumber), the
+ * SubjectPublicKeyInfo. RSA, EC and SM2 keys alike.
  */
-import { TAG, TAG_CLASS, childrenOf, expectUniversal, isTag, malformed, parseDer, type DerNode } from './der.js';
-import { readAlgorithm, readBitString, readOid, readSmallInt, readTime } from './der-values.js';
+import type * as Asn1 from 'asn1js';
+import type * as Pkijs from 'pkijs';
+import { asn1js, bytes, childrenOf, contentOf, decode, malformed, oidOf, parseWith, pkijs, rawOf } from './asn1.js';
+import { readName, type DnAttribute } from './dn.js';
 import { ALG, CURVES } from './oids.js';
 
 /** Public key algorithm family as the assistant names it. */
@@ -18,89 +20,107 @@ export interface PublicKeyInfo {
   curve?: string;
   /** RSA modulus bits or curve size in bits; 0 when unknown. */
   size: number;
-  /** The SubjectPublicKeyInfo DER. */
+  /** The SubjectPublicKeyInfo DER, exactly as in the certificate. */
   spki: Buffer;
+  /** The subjectPublicKey BIT STRING's bytes (for EC/SM2 the point `04‖x‖y`). */
+  keyBytes: Buffer;
 }
 
-/** Raw, located parts of a certificate. */
+/** Parsed parts of a certificate. */
 export interface CertParts {
   der: Buffer;
+  /** 1, 2 or 3. */
   version: number;
   /** INTEGER contents octets, exactly as encoded. */
   serialRaw: Buffer;
   issuerRaw: Buffer;
   subjectRaw: Buffer;
-  issuer: DerNode;
-  subject: DerNode;
+  issuer: DnAttribute[];
+  subject: DnAttribute[];
   notBefore: Date;
   notAfter: Date;
+  /** The tbsCertificate bytes the issuer signed. */
+  tbs: Buffer;
   signatureAlgorithmOid: string;
+  /** The signatureValue BIT STRING's bytes. */
+  signatureValue: Buffer;
   publicKey: PublicKeyInfo;
-  /** The `[3]` element of the TBSCertificate, if any. */
-  extensions?: DerNode;
+  /** The extensions as pkijs parsed them (read through extensions.ts). */
+  extensions: Pkijs.Extension[];
 }
 
-function rsaModulusBits(keyBits: Buffer): number {
-  const [modulus] = childrenOf(parseDer(keyBits, 'RSAPublicKey'), 'RSAPublicKey');
-  const n = expectUniversal(modulus, TAG.INTEGER, 'RSA modulus').content;
+function rsaModulusBits(key: Pkijs.PublicKeyInfo): number {
+  const n = contentOf((key.parsedKey as Pkijs.RSAPublicKey | undefined)?.modulus ?? ({} as Asn1.AsnType));
   let start = 0;
   while (start < n.length && n[start] === 0) start++;
   if (start === n.length) return 0;
   return (n.length - start - 1) * 8 + (32 - Math.clz32(n[start]!));
 }
 
-function readPublicKey(spki: DerNode): PublicKeyInfo {
-  const [algNode, keyNode] = childrenOf(expectUniversal(spki, TAG.SEQUENCE, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo');
-  const { oid, params } = readAlgorithm(algNode, 'SubjectPublicKeyInfo algorithm');
-  const { bytes } = readBitString(keyNode, 'subjectPublicKey');
-  if (oid === ALG.RSA_ENCRYPTION) return { algorithm: 'RSA', size: rsaModulusBits(bytes), spki: spki.raw };
-  if (oid === ALG.EC_PUBLIC_KEY && isTag(params, TAG_CLASS.UNIVERSAL, TAG.OID)) {
-    const curveOid = readOid(params, 'namedCurve');
+function readPublicKey(key: Pkijs.PublicKeyInfo, spki: Buffer): PublicKeyInfo {
+  const oid = key.algorithm.algorithmId;
+  const keyBytes = bytes(key.subjectPublicKey.valueBlock.valueHexView);
+  if (oid === ALG.RSA_ENCRYPTION) return { algorithm: 'RSA', size: rsaModulusBits(key), spki, keyBytes };
+  const params = key.algorithm.algorithmParams as Asn1.AsnType | undefined;
+  if (oid === ALG.EC_PUBLIC_KEY && params instanceof asn1js().ObjectIdentifier) {
+    const curveOid = oidOf(params, 'namedCurve');
     const curve = CURVES[curveOid];
-    return {
-      algorithm: curveOid === ALG.SM2_CURVE ? 'SM2' : 'EC',
-      curve: curve?.name ?? curveOid,
-      size: curve?.bits ?? 0,
-      spki: spki.raw,
-    };
+    return { algorithm: curveOid === ALG.SM2_CURVE ? 'SM2' : 'EC', curve: curve?.name ?? curveOid, size: curve?.bits ?? 0, spki, keyBytes };
   }
-  return { algorithm: 'UNKNOWN', size: 0, spki: spki.raw };
+  return { algorithm: 'UNKNOWN', size: 0, spki, keyBytes };
 }
 
+const validDate = (d: Date, what: string): Date => {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw malformed(what);
+  return d;
+};
+
 /**
- * Locates the parts of a DER certificate.
+ * Certificates parsed lately, by their bytes: the same few (the token's, the
+ * trust anchors, the CAs) are read again at every list, chain and signature,
+ * and pkijs takes a millisecond or more per certificate.
+ */
+const recent = new Map<string, CertParts>();
+const RECENT_MAX = 256;
+
+/**
+ * Parses a DER certificate (the result is shared: treat it as read-only).
  * @throws AssistantError BAD_REQUEST when it is not an X.509 certificate.
  */
 export function readCertParts(der: Buffer): CertParts {
-  const cert = expectUniversal(parseDer(der, 'certificate'), TAG.SEQUENCE, 'certificate');
-  const [tbs, sigAlg] = childrenOf(cert, 'certificate');
-  const fields = childrenOf(expectUniversal(tbs, TAG.SEQUENCE, 'tbsCertificate'), 'tbsCertificate');
-  let i = 0;
-  let version = 1;
-  if (isTag(fields[0], TAG_CLASS.CONTEXT, 0)) {
-    version = readSmallInt(childrenOf(fields[0], 'version')[0], 'version') + 1;
-    i = 1;
+  const key = der.toString('base64');
+  const known = recent.get(key);
+  if (known) {
+    recent.delete(key);
+    recent.set(key, known);
+    return known;
   }
-  const serial = expectUniversal(fields[i], TAG.INTEGER, 'serialNumber');
-  const issuer = expectUniversal(fields[i + 2], TAG.SEQUENCE, 'issuer');
-  const validity = childrenOf(expectUniversal(fields[i + 3], TAG.SEQUENCE, 'validity'), 'validity');
-  const subject = expectUniversal(fields[i + 4], TAG.SEQUENCE, 'subject');
-  const spki = fields[i + 5];
-  if (!spki) throw malformed('certificate');
-  const extensions = fields.slice(i + 6).find((n) => isTag(n, TAG_CLASS.CONTEXT, 3));
-  const parts: CertParts = {
-    der,
-    version,
-    serialRaw: serial.content,
-    issuerRaw: issuer.raw,
-    subjectRaw: subject.raw,
-    issuer,
-    subject,
-    notBefore: readTime(validity[0], 'notBefore'),
-    notAfter: readTime(validity[1], 'notAfter'),
-    signatureAlgorithmOid: readAlgorithm(sigAlg, 'signatureAlgorithm').oid,
-    publicKey: readPublicKey(spki),
-  };
-  if (extensions) parts.extensions = extensions;
+  const parts = parse(Buffer.from(der));
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, parts);
   return parts;
+}
+
+function parse(der: Buffer): CertParts {
+  const root = decode(der, 'certificate');
+  const cert = parseWith('certificate', () => new (pkijs().Certificate)({ schema: root }));
+  const fields = childrenOf(childrenOf(root, 'certificate')[0]!, 'tbsCertificate');
+  const spkiBlock = fields[fields[0]?.idBlock.tagClass === 3 ? 6 : 5];
+  if (!spkiBlock) throw malformed('certificate');
+  return parseWith('certificate', () => ({
+    der,
+    version: cert.version + 1,
+    serialRaw: contentOf(cert.serialNumber),
+    issuerRaw: bytes(cert.issuer.valueBeforeDecode),
+    subjectRaw: bytes(cert.subject.valueBeforeDecode),
+    issuer: readName(cert.issuer),
+    subject: readName(cert.subject),
+    notBefore: validDate(cert.notBefore.value, 'notBefore'),
+    notAfter: validDate(cert.notAfter.value, 'notAfter'),
+    tbs: bytes(cert.tbsView),
+    signatureAlgorithmOid: cert.signatureAlgorithm.algorithmId,
+    signatureValue: bytes(cert.signatureValue.valueBlock.valueHexView),
+    publicKey: readPublicKey(cert.subjectPublicKeyInfo, rawOf(spkiBlock)),
+    extensions: cert.extensions ?? [],
+  }));
 }

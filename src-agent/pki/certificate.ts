@@ -2,12 +2,12 @@
 import { createHash } from 'node:crypto';
 import { classifySubject, type CertKind } from './cert-kind.js';
 import { readCertParts, type KeyAlgorithm } from './cert-parts.js';
-import { formatName, readName, type DnAttribute } from './dn.js';
+import { formatName, type DnAttribute } from './dn.js';
 import { readExtensions, type CertExtensions, type KeyUsage } from './extensions.js';
 import { SIGNATURE_ALGORITHM_NAMES } from './oids.js';
 
 /** Everything the assistant shows about a certificate: its fields and its extensions. */
-export interface CertDetails extends Omit<CertExtensions, 'keyUsage'> {
+export interface CertDetails extends Omit<CertExtensions, 'keyUsage' | 'unknownCritical'> {
   version: number;
   /** RFC 4514 order, most specific first: `CN=…, O=…, C=CN`. */
   subject: string;
@@ -56,8 +56,8 @@ export function fingerprintSha256(der: Buffer): string {
  */
 export function parseCertificate(der: Buffer): CertDetails {
   const parts = readCertParts(der);
-  const subjectAttributes = readName(parts.subject);
-  const issuerAttributes = readName(parts.issuer);
+  const subjectAttributes = parts.subject;
+  const issuerAttributes = parts.issuer;
   const ext = readExtensions(parts.extensions);
   const key = parts.publicKey;
   const details: CertDetails = {

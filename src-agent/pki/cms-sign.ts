@@ -11,7 +11,7 @@ import type { CmsProfile } from '../protocol/types.js';
 import type { SignMechanism } from '../tokens/types.js';
 import { AssistantError } from '../protocol/errors.js';
 import { readCertParts, type CertParts } from './cert-parts.js';
-import { contextConstructed, nullValue, octets, oid, seq, setOf, smallInt, tlv } from './der-writer.js';
+import { contextConstructed, encode, integerContents, nullValue, octets, oid, sequence, setOf, smallInt, verbatim, type Encodable } from './encode.js';
 import { keyUsageAllowsSigning, readExtensions } from './extensions.js';
 import { digest, digestAlgorithmIdentifier, digestInfo, validateHash, type HashAlgorithm, type HashInfo } from './hash.js';
 import { ALG, CMS, GMT0010 } from './oids.js';
@@ -138,10 +138,10 @@ function dedupe(signer: Buffer, chain: Buffer[]): Buffer[] {
  * SignerInfo.signatureAlgorithm: rsaEncryption with NULL, ecdsa-with-SHAxxx
  * without parameters, SM2-with-SM3 (cms) or GM/T 0010's sm2-1 (gmt0010).
  */
-function signatureAlgorithmIdentifier(cert: CertParts, info: HashInfo, profile: CmsProfile): Buffer {
-  if (cert.publicKey.algorithm === 'RSA') return seq(oid(ALG.RSA_ENCRYPTION), nullValue());
-  if (cert.publicKey.algorithm === 'SM2') return seq(oid(profile === 'gmt0010' ? ALG.SM2_SIGN : ALG.SM2_WITH_SM3));
-  return seq(oid(info.ecdsaSignatureOid));
+function signatureAlgorithmIdentifier(cert: CertParts, info: HashInfo, profile: CmsProfile): Encodable {
+  if (cert.publicKey.algorithm === 'RSA') return sequence(oid(ALG.RSA_ENCRYPTION), nullValue());
+  if (cert.publicKey.algorithm === 'SM2') return sequence(oid(profile === 'gmt0010' ? ALG.SM2_SIGN : ALG.SM2_WITH_SM3));
+  return sequence(oid(info.ecdsaSignatureOid));
 }
 
 /**
@@ -171,20 +171,20 @@ export async function signHash(input: SignHashInput): Promise<SignHashResult> {
   const attributes = buildSignedAttributes({ hash: input.hash, signer: cert, signingTime: input.signingTime ?? new Date(), contentType: types.DATA });
   const encoded = signedAttributesForSigning(attributes);
   const signatureValue = await rawSign(cert, info, isSm2 ? encoded : digest(info, encoded), input.sign, sm2);
-  const signerInfo = seq(
+  const signerInfo = sequence(
     smallInt(1),
-    seq(cert.issuerRaw, tlv(0x02, cert.serialRaw)),
+    sequence(verbatim(cert.issuerRaw), integerContents(cert.serialRaw)),
     digestAlgorithmIdentifier(info),
     signedAttributesImplicit(attributes),
     signatureAlgorithmIdentifier(cert, info, profile),
     octets(signatureValue),
   );
-  const signedData = seq(
+  const signedData = sequence(
     smallInt(1),
-    setOf([digestAlgorithmIdentifier(info)]),
-    seq(oid(types.DATA)),
-    contextConstructed(0, ...dedupe(input.certificate, input.chain)),
-    setOf([signerInfo]),
+    setOf([encode(digestAlgorithmIdentifier(info))]),
+    sequence(oid(types.DATA)),
+    contextConstructed(0, ...dedupe(input.certificate, input.chain).map(verbatim)),
+    setOf([encode(signerInfo)]),
   );
-  return result(seq(oid(types.SIGNED_DATA), contextConstructed(0, signedData)));
+  return result(encode(sequence(oid(types.SIGNED_DATA), contextConstructed(0, signedData))));
 }

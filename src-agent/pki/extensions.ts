@@ -1,6 +1,11 @@
-/** X.509 v3 extensions the assistant shows or acts on. Unknown ones are ignored. */
-import { TAG, TAG_CLASS, childrenOf, expectUniversal, isTag, parseDer, type DerNode } from './der.js';
-import { readBitString, readOid, readSmallInt } from './der-values.js';
+/**
+ * X.509 v3 extensions the assistant shows or acts on, from pkijs' parsed
+ * values; and which critical extensions it does not understand (RFC 5280
+ * §4.2: a certificate with one must be rejected).
+ */
+import type * as Asn1 from 'asn1js';
+import type * as Pkijs from 'pkijs';
+import { contentOf, malformed } from './asn1.js';
 import { ACCESS_METHOD, EXT, EXT_KEY_USAGE_NAMES } from './oids.js';
 
 /** KeyUsage bit names in bit order (RFC 5280 §4.2.1.3). */
@@ -10,6 +15,16 @@ export const KEY_USAGE_BITS = [
 ] as const;
 
 export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
+
+/**
+ * Extensions the assistant processes (or that only name things), so a
+ * `critical` flag on them is honoured. Anything else marked critical makes
+ * the certificate unusable in a chain.
+ */
+const UNDERSTOOD = new Set<string>([
+  EXT.SUBJECT_KEY_ID, EXT.KEY_USAGE, EXT.BASIC_CONSTRAINTS, EXT.CRL_DISTRIBUTION_POINTS, EXT.CERTIFICATE_POLICIES,
+  EXT.AUTHORITY_KEY_ID, EXT.EXT_KEY_USAGE, EXT.AUTHORITY_INFO_ACCESS, EXT.SUBJECT_ALT_NAME, EXT.ISSUER_ALT_NAME,
+]);
 
 /** What the extensions say; absent extensions leave their field undefined or empty. */
 export interface CertExtensions {
@@ -25,91 +40,74 @@ export interface CertExtensions {
   caIssuersUrls: string[];
   /** Certificate policy OIDs. */
   policies: string[];
+  /** OIDs of extensions marked critical that the assistant does not process. */
+  unknownCritical: string[];
 }
 
-function keyUsage(value: DerNode): KeyUsage[] {
-  const { bytes } = readBitString(value, 'keyUsage');
-  return KEY_USAGE_BITS.filter((_, i) => ((bytes[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0);
+/** True when the key usage allows signing documents (digitalSignature or nonRepudiation); absent KeyUsage allows everything. */
+export function keyUsageAllowsSigning(usage: readonly KeyUsage[] | readonly string[] | undefined): boolean {
+  return usage === undefined || (usage as readonly string[]).includes('digitalSignature') || (usage as readonly string[]).includes('nonRepudiation');
 }
 
-/** URIs ([6] IA5String) inside GeneralNames. */
-function uris(names: DerNode[]): string[] {
-  return names.filter((n) => isTag(n, TAG_CLASS.CONTEXT, 6)).map((n) => n.content.toString('latin1'));
-}
+/** URIs ([6] IA5String) among GeneralNames. */
+const uris = (names: Pkijs.GeneralName[] | undefined): string[] =>
+  (names ?? []).filter((n) => n.type === 6 && typeof n.value === 'string').map((n) => n.value as string);
 
-function crlPoints(value: DerNode): string[] {
-  const out: string[] = [];
-  for (const dp of childrenOf(value, 'CRLDistributionPoints')) {
-    const dpName = childrenOf(dp, 'DistributionPoint').find((n) => isTag(n, TAG_CLASS.CONTEXT, 0));
-    const fullName = dpName ? childrenOf(dpName, 'DistributionPointName').find((n) => isTag(n, TAG_CLASS.CONTEXT, 0)) : undefined;
-    if (fullName) out.push(...uris(childrenOf(fullName, 'GeneralNames')));
-  }
-  return out;
-}
-
-function apply(out: CertExtensions, oid: string, value: DerNode): void {
-  switch (oid) {
-    case EXT.KEY_USAGE:
-      out.keyUsage = keyUsage(value);
+function apply(out: CertExtensions, ext: Pkijs.Extension): void {
+  if (!UNDERSTOOD.has(ext.extnID) || ext.extnID === EXT.SUBJECT_ALT_NAME || ext.extnID === EXT.ISSUER_ALT_NAME) return;
+  const value: unknown = ext.parsedValue;
+  if (value === undefined) throw malformed(`extension ${ext.extnID}`);
+  switch (ext.extnID) {
+    case EXT.KEY_USAGE: {
+      const b = contentOf(value as Asn1.AsnType);
+      out.keyUsage = KEY_USAGE_BITS.filter((_, i) => ((b[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0);
       break;
+    }
     case EXT.EXT_KEY_USAGE:
-      out.extKeyUsage = childrenOf(value, 'extKeyUsage').map((n) => {
-        const id = readOid(n, 'extKeyUsage');
-        return EXT_KEY_USAGE_NAMES[id] ?? id;
-      });
+      out.extKeyUsage = (value as Pkijs.ExtKeyUsage).keyPurposes.map((id) => EXT_KEY_USAGE_NAMES[id] ?? id);
       break;
     case EXT.SUBJECT_KEY_ID:
-      out.subjectKeyIdentifier = expectUniversal(value, TAG.OCTET_STRING, 'SKI').content.toString('hex');
+      out.subjectKeyIdentifier = contentOf(value as Asn1.AsnType).toString('hex');
       break;
     case EXT.AUTHORITY_KEY_ID: {
-      const keyId = childrenOf(value, 'AKI').find((n) => isTag(n, TAG_CLASS.CONTEXT, 0));
-      if (keyId) out.authorityKeyIdentifier = keyId.content.toString('hex');
+      const keyId = (value as Pkijs.AuthorityKeyIdentifier).keyIdentifier;
+      if (keyId) out.authorityKeyIdentifier = contentOf(keyId).toString('hex');
       break;
     }
     case EXT.BASIC_CONSTRAINTS: {
-      const parts = childrenOf(value, 'basicConstraints');
-      const ca = isTag(parts[0], TAG_CLASS.UNIVERSAL, TAG.BOOLEAN) && parts[0].content[0] !== 0;
-      const lenNode = parts.find((n) => isTag(n, TAG_CLASS.UNIVERSAL, TAG.INTEGER));
-      out.basicConstraints = lenNode ? { ca, pathLength: readSmallInt(lenNode) } : { ca };
+      const bc = value as Pkijs.BasicConstraints;
+      const len = bc.pathLenConstraint;
+      const pathLength = typeof len === 'number' ? len : len?.valueBlock.valueDec;
+      out.basicConstraints = pathLength === undefined ? { ca: bc.cA === true } : { ca: bc.cA === true, pathLength };
       break;
     }
     case EXT.CRL_DISTRIBUTION_POINTS:
-      out.crlDistributionPoints = crlPoints(value);
+      out.crlDistributionPoints = (value as Pkijs.CRLDistributionPoints).distributionPoints.flatMap((dp) =>
+        Array.isArray(dp.distributionPoint) ? uris(dp.distributionPoint) : []);
       break;
     case EXT.AUTHORITY_INFO_ACCESS:
-      for (const ad of childrenOf(value, 'AIA')) {
-        const [method, location] = childrenOf(ad, 'AccessDescription');
-        const url = location ? uris([location]) : [];
-        const id = readOid(method, 'accessMethod');
-        if (id === ACCESS_METHOD.OCSP) out.ocspUrls.push(...url);
-        else if (id === ACCESS_METHOD.CA_ISSUERS) out.caIssuersUrls.push(...url);
+      for (const ad of (value as Pkijs.InfoAccess).accessDescriptions) {
+        const url = uris([ad.accessLocation]);
+        if (ad.accessMethod === ACCESS_METHOD.OCSP) out.ocspUrls.push(...url);
+        else if (ad.accessMethod === ACCESS_METHOD.CA_ISSUERS) out.caIssuersUrls.push(...url);
       }
       break;
     case EXT.CERTIFICATE_POLICIES:
-      out.policies = childrenOf(value, 'certificatePolicies').map((p) => readOid(childrenOf(p, 'PolicyInformation')[0], 'policy'));
+      out.policies = (value as Pkijs.CertificatePolicies).certificatePolicies.map((p) => p.policyIdentifier);
       break;
     default:
   }
 }
 
 /**
- * Reads the `[3] Extensions` element of a TBSCertificate (or nothing for v1 certificates).
- * @throws AssistantError BAD_REQUEST when a known extension is malformed.
+ * Reads a certificate's extensions (none for v1 certificates).
+ * @throws AssistantError BAD_REQUEST when an extension the assistant reads is malformed.
  */
-export function readExtensions(explicitTag: DerNode | undefined): CertExtensions {
-  const out: CertExtensions = { extKeyUsage: [], crlDistributionPoints: [], ocspUrls: [], caIssuersUrls: [], policies: [] };
-  if (!explicitTag) return out;
-  const [list] = childrenOf(explicitTag, 'extensions');
-  for (const ext of childrenOf(expectUniversal(list, TAG.SEQUENCE, 'Extensions'), 'Extensions')) {
-    const parts = childrenOf(ext, 'Extension');
-    const oid = readOid(parts[0], 'extnID');
-    const octet = expectUniversal(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue');
-    apply(out, oid, parseDer(octet.content, `extension ${oid}`));
+export function readExtensions(extensions: readonly Pkijs.Extension[]): CertExtensions {
+  const out: CertExtensions = { extKeyUsage: [], crlDistributionPoints: [], ocspUrls: [], caIssuersUrls: [], policies: [], unknownCritical: [] };
+  for (const ext of extensions) {
+    if (ext.critical && !UNDERSTOOD.has(ext.extnID)) out.unknownCritical.push(ext.extnID);
+    apply(out, ext);
   }
   return out;
-}
-
-/** True when a KeyUsage list (undefined: the extension is absent) allows signatures: digitalSignature or nonRepudiation. */
-export function keyUsageAllowsSigning(usage: readonly string[] | undefined): boolean {
-  return usage === undefined || usage.includes('digitalSignature') || usage.includes('nonRepudiation');
 }

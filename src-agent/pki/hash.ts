@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { AssistantError } from '../protocol/errors.js';
 import { HASH_LENGTHS } from '../protocol/schemas.js';
-import { nullValue, octets, oid, seq } from './der-writer.js';
+import { encode, nullValue, octets, oid, sequence, type Encodable } from './encode.js';
 
 /** Names accepted on the wire (`sign.hash`, `verify.cms`). */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sm3';
@@ -90,11 +90,11 @@ export function digest(info: HashInfo, data: Buffer): Buffer {
 }
 
 /** AlgorithmIdentifier for the digest, parameters absent (RFC 5754 §2). */
-export function digestAlgorithmIdentifier(info: HashInfo): Buffer {
-  return seq(oid(info.oid));
+export function digestAlgorithmIdentifier(info: HashInfo): Encodable {
+  return sequence(oid(info.oid));
 }
 
 /** DER DigestInfo (RFC 8017 §9.2) for RSA PKCS#1 v1.5: `SEQ { SEQ { oid, NULL }, OCTET STRING hash }`. */
 export function digestInfo(hash: Buffer, info: HashInfo): Buffer {
-  return seq(seq(oid(info.oid), nullValue()), octets(hash));
+  return encode(sequence(sequence(oid(info.oid), nullValue()), octets(hash)));
 }

@@ -19,12 +19,11 @@ export type { SignHashInput, SignHashResult, SignCallback, CmsProfile } from './
 export { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint, sm2Verify, sm2VerifyCertificate, sm2Z } from './sm2.js';
 export { buildSignedAttributes, signedAttributesForSigning } from './signed-attributes.js';
 export { verifyCms } from './cms-verify.js';
-export type { VerifyCmsInput, VerifyCmsResult } from './cms-verify.js';
-export { verifyCmsTimestamped } from './cms-verify-timestamped.js';
-export type { TimestampedVerifyResult } from './cms-verify-timestamped.js';
+export type { VerifyCmsInput, VerifyCmsResult, SignerVerification, ValidityTime, ValiditySource } from './cms-verify.js';
+export { verifyCmsOffThread } from './verify-off-thread.js';
 export { parseSignedData } from './cms-parse.js';
 export type { ParsedSignedData, ParsedSignerInfo } from './cms-parse.js';
-export { buildChain, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';
+export { buildChain, buildChainAsync, isSignedBy, validityProblems, MAX_CHAIN_DEPTH } from './chain.js';
 export type { ChainResult, ChainOptions } from './chain.js';
 export { PROBLEMS } from './problems.js';
 export type { PkiProblem, PkiProblemCode } from './problems.js';

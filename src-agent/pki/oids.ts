@@ -30,6 +30,8 @@ export const EXT = {
   AUTHORITY_KEY_ID: '2.5.29.35',
   EXT_KEY_USAGE: '2.5.29.37',
   AUTHORITY_INFO_ACCESS: '1.3.6.1.5.5.7.1.1',
+  SUBJECT_ALT_NAME: '2.5.29.17',
+  ISSUER_ALT_NAME: '2.5.29.18',
 } as const;
 
 /** AccessDescription methods in Authority Information Access. */

@@ -23,6 +23,9 @@ export type PkiProblemCode =
   | 'CHAIN_SIGNATURE_INVALID'
   | 'NOT_A_CA'
   | 'CHAIN_TOO_LONG'
+  | 'UNKNOWN_CRITICAL_EXTENSION'
+  | 'PATH_LENGTH'
+  | 'LIMIT_EXCEEDED'
   | 'TIMESTAMP_MALFORMED'
   | 'TIMESTAMP_IMPRINT'
   | 'TIMESTAMP_SIGNATURE'
@@ -98,6 +101,17 @@ export const PROBLEMS = {
   notACa: (name: string): PkiProblem => ({
     code: 'NOT_A_CA', zh: `证书“${name}”不是 CA 证书，不能签发其他证书`, en: `Certificate "${name}" is not a CA certificate`,
   }),
+  unknownCriticalExtension: (name: string, oid: string): PkiProblem => ({
+    code: 'UNKNOWN_CRITICAL_EXTENSION',
+    zh: `证书“${name}”含有无法识别的关键扩展（${oid}），不能使用`,
+    en: `Certificate "${name}" has a critical extension the assistant does not process (${oid})`,
+  }),
+  pathLength: (name: string, max: number, count: number): PkiProblem => ({
+    code: 'PATH_LENGTH',
+    zh: `CA 证书“${name}”限定其下最多 ${max} 级中级 CA，证书链中有 ${count} 级`,
+    en: `CA certificate "${name}" allows ${max} intermediate CA(s) below it; the chain has ${count}`,
+  }),
+  limitExceeded: (zh: string, en: string): PkiProblem => ({ code: 'LIMIT_EXCEEDED', zh, en }),
   chainTooLong: (): PkiProblem => ({ code: 'CHAIN_TOO_LONG', zh: '证书链过长或存在循环', en: 'The chain is too long or loops' }),
   timestampMalformed: (): PkiProblem => ({
     code: 'TIMESTAMP_MALFORMED', zh: '签名中的时间戳格式不正确，无法解析', en: 'The signature time-stamp cannot be parsed',

@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { CertParts } from './cert-parts.js';
-import { contextConstructed, octets, oid, seq, setOf, sortSetOf, time, tlv } from './der-writer.js';
+import { contextConstructed, encode, integerContents, octets, oid, sequence, setOf, sortSetOf, time, verbatim, type Encodable } from './encode.js';
 import { CMS } from './oids.js';
 
 /** One Attribute: `SEQ { type OID, values SET OF }`. */
-function attribute(type: string, ...values: Buffer[]): Buffer {
-  return seq(oid(type), setOf(values));
+function attribute(type: string, ...values: Encodable[]): Buffer {
+  return encode(sequence(oid(type), setOf(values.map(encode))));
 }
 
 /**
@@ -18,12 +18,12 @@ function attribute(type: string, ...values: Buffer[]): Buffer {
  * the DEFAULT), certHash = SHA-256 of the certificate, issuerSerial =
  * { GeneralNames { directoryName [4] issuer }, serialNumber }.
  */
-export function signingCertificateV2(cert: CertParts): Buffer {
+export function signingCertificateV2(cert: CertParts): Encodable {
   const certHash = createHash('sha256').update(cert.der).digest();
-  const generalNames = seq(contextConstructed(4, cert.issuerRaw));
-  const issuerSerial = seq(generalNames, tlv(0x02, cert.serialRaw));
-  const essCertIdV2 = seq(octets(certHash), issuerSerial);
-  return seq(seq(essCertIdV2));
+  const generalNames = sequence(contextConstructed(4, verbatim(cert.issuerRaw)));
+  const issuerSerial = sequence(generalNames, integerContents(cert.serialRaw));
+  const essCertIdV2 = sequence(octets(certHash), issuerSerial);
+  return sequence(sequence(essCertIdV2));
 }
 
 /** Inputs of {@link buildSignedAttributes}. */
@@ -49,10 +49,10 @@ export function buildSignedAttributes(input: SignedAttributesInput): Buffer[] {
 
 /** The bytes the signature covers: the attributes as a DER `SET OF` (tag 0x31). */
 export function signedAttributesForSigning(attributes: Buffer[]): Buffer {
-  return setOf(attributes);
+  return encode(setOf(attributes));
 }
 
 /** The same attributes as stored in SignerInfo: `[0] IMPLICIT` (tag 0xA0). */
-export function signedAttributesImplicit(attributes: Buffer[]): Buffer {
-  return contextConstructed(0, ...sortSetOf(attributes));
+export function signedAttributesImplicit(attributes: Buffer[]): Encodable {
+  return contextConstructed(0, ...sortSetOf(attributes).map((a) => verbatim(a)));
 }

@@ -224,19 +224,42 @@ export interface SignerSummary {
   der: Base64;
   signingTime?: IsoDateTime;
 }
-export interface VerifyCmsResult {
-  /** The signature is mathematically valid over the given hash. */
+/**
+ * The time certificate validity was judged at: `now` (the time of
+ * verification; what `verify.cms` uses), or `signingTime` (the signer's own
+ * claim, only when a caller asks for it). A trusted timestamp will add a
+ * third source.
+ */
+export interface ValidityTime {
+  time: IsoDateTime;
+  /** `timestamp`: a valid RFC 3161 time-stamp's time; `now`: the time of verification; `signingTime`: the signer's claim (only when a caller asks, never on the wire). */
+  source: 'now' | 'signingTime' | 'timestamp';
+}
+/** What one SignerInfo of the CMS came to. */
+export interface SignerVerification {
   valid: boolean;
-  /** null when the CMS carries no usable signer certificate. */
+  /** null when its certificate is not in the CMS or the assistant's intermediates. */
   signer: SignerSummary | null;
   chainTrusted: boolean;
-  /** The signature time-stamp (RFC 3161), when the CMS carries one. */
+  validityTime: ValidityTime;
+  /** This signer's time-stamp (RFC 3161), when its SignerInfo carries one. */
   timestamp?: TimestampSummary;
-  /**
-   * The time certificate validity was judged at: the trusted time of a valid time-stamp,
-   * else the time of verification (`now`). The signer's own claimed signingTime is never used for it.
-   */
-  validityTime: { time: string; source: 'timestamp' | 'now' };
+  problems: Problem[];
+}
+export interface VerifyCmsResult {
+  /** Every signature is mathematically valid over the given hash and its certificate was valid at `validityTime`. */
+  valid: boolean;
+  /** The first signer; null when the CMS carries no usable signer certificate. */
+  signer: SignerSummary | null;
+  /** Every signer's chain reaches a trust anchor. */
+  chainTrusted: boolean;
+  /** When validity was judged (the first signer's; every signer's is in `signers`). */
+  validityTime: ValidityTime;
+  /** The first signer's time-stamp, when it carries one. */
+  timestamp?: TimestampSummary;
+  /** Every SignerInfo, in CMS order (empty when the CMS cannot be read). */
+  signers: SignerVerification[];
+  /** The problems of every signer. */
   problems: Problem[];
 }
 

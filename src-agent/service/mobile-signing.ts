@@ -119,7 +119,7 @@ export class MobileSigning {
           if (action === 'cancel') throw new AssistantError('USER_CANCELLED', 'user cancelled after the QR expired');
           throw new AssistantError('MOBILE_EXPIRED', 'QR expired and was not refreshed');
         }
-        const output = this.#check(outcome.status, input, anchors);
+        const output = await this.#check(outcome.status, input, anchors);
         finish({ kind: 'signed' });
         return output;
       }
@@ -166,7 +166,7 @@ export class MobileSigning {
     }
   }
 
-  #check(status: SessionStatus, input: MobileSignInput, anchors: Buffer[]): MobileSignOutput {
+  async #check(status: SessionStatus, input: MobileSignInput, anchors: Buffer[]): Promise<MobileSignOutput> {
     const result = status.result;
     if (!result) throw new AssistantError('MOBILE_SERVICE_ERROR', 'signed session without a result', { detailZh: '移动签服务未返回签名' });
     if (result.sealKind !== input.sealKind) {
@@ -175,7 +175,7 @@ export class MobileSigning {
       });
     }
     const signature = Buffer.from(result.signature, 'base64');
-    const verified = verifyMobileSignature(signature, input.hash, input.hashAlgorithm, input.sealKind, anchors);
+    const verified = await verifyMobileSignature(signature, input.hash, input.hashAlgorithm, input.sealKind, anchors);
     const image = Buffer.from(result.seal.image, 'base64');
     const described = describeImage(image);
     if (!described.ok || described.info.mime !== 'image/png') throw new AssistantError('MOBILE_SERVICE_ERROR', 'seal image is not a PNG', { detailZh: '移动签服务返回的印章图片无效' });

@@ -19,8 +19,8 @@ export interface VerifiedMobileSignature {
  * the kind the seal needs (单位 for 单位公章, 个人 for 个人签章).
  * @throws AssistantError MOBILE_SIGNATURE_INVALID or MOBILE_WRONG_SEAL_KIND
  */
-export function verifyMobileSignature(signature: Buffer, hash: Buffer, hashAlgorithm: 'sha256' | 'sha384' | 'sha512', sealKind: SealKind, anchors: Buffer[]): VerifiedMobileSignature {
-  const v = verifyCms({ signature, hash, hashAlgorithm, trustAnchors: anchors, intermediates: [] });
+export async function verifyMobileSignature(signature: Buffer, hash: Buffer, hashAlgorithm: 'sha256' | 'sha384' | 'sha512', sealKind: SealKind, anchors: Buffer[]): Promise<VerifiedMobileSignature> {
+  const v = await verifyCms({ signature, hash, hashAlgorithm, trustAnchors: anchors, intermediates: [] });
   const why = v.problems.map((p) => p.zh).join('；');
   if (!v.valid || !v.signer) {
     const otherHash = v.problems.some((p) => p.code === 'DIGEST_MISMATCH');

@@ -74,10 +74,11 @@ describe('load', () => {
     expect(errors).toEqual([]);
     expect(signed).toHaveLength(CLIENTS * SIGNATURES_PER_CLIENT);
 
-    const invalid = signed.filter((s) => {
-      const r = verifyCms({ signature: s.signature, hash: s.hash, hashAlgorithm: 'sha256', trustAnchors: agent.core.trust.anchors, intermediates: [] });
-      return !r.valid || !r.chainTrusted;
-    });
+    const invalid: typeof signed = [];
+    for (const s of signed) {
+      const r = await verifyCms({ signature: s.signature, hash: s.hash, hashAlgorithm: 'sha256', trustAnchors: agent.core.trust.anchors, intermediates: [] });
+      if (!r.valid || !r.chainTrusted) invalid.push(s);
+    }
     expect(invalid.length).toBe(0);
 
     agent.server.audit.flush();

@@ -3,10 +3,12 @@
  * SM2 signatures (nor certificates signed SM2-with-SM3), so SM2 goes through
  * sm-crypto-v2 (pure JavaScript on @noble/curves): e = SM3(Z ‖ M), with Z
  * computed from the signer's public key and the GM/T 0009 default signer id.
- * Like the rest of cms/, this is independent of the assistant's own code.
+ * Like the rest of cms/, this is independent of the assistant's own code;
+ * ASN.1 goes through asn1js and pkijs, the same libraries the assistant uses.
  */
 import type { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { sm2 } from 'sm-crypto-v2';
 
 /** GM/T 0009 default signer id, the `ID` in Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ G ‖ P). */
@@ -27,46 +29,23 @@ export const GM_OID = {
 
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 
-/** Position of one DER element: where its contents start and where it ends. */
-interface Tlv { start: number; body: number; end: number }
-
-/** Reads the DER header at `at` (definite lengths only, as DER requires). */
-function tlv(der: Buffer, at: number): Tlv {
-  const first = der[at + 1];
-  if (first === undefined) throw new Error('DER truncated');
-  let body = at + 2;
-  let length = first;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n === 0 || n > 4) throw new Error('DER length not supported');
-    length = der.readUIntBE(body, n);
-    body += n;
-  }
-  if (body + length > der.length) throw new Error('DER truncated');
-  return { start: at, body, end: body + length };
-}
-
-const oid = (node: forge.asn1.Asn1 | undefined): string | undefined =>
-  node && node.type === forge.asn1.Type.OID && typeof node.value === 'string' ? forge.asn1.derToOid(forge.util.createBuffer(node.value)) : undefined;
-
 /**
  * The uncompressed point (04 ‖ x ‖ y, 65 bytes) of a certificate's SM2 key,
  * or undefined when the key is not SM2: SubjectPublicKeyInfo with
  * id-ecPublicKey on the SM2 curve, or the SM2 OID as the algorithm.
  */
 export function sm2PublicKey(cert: X509Certificate): Buffer | undefined {
-  let spki: Buffer;
+  let spki: pkijs.PublicKeyInfo;
   try {
-    spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+    spki = pkijs.PublicKeyInfo.fromBER(cert.publicKey.export({ type: 'spki', format: 'der' }));
   } catch {
     return undefined;
   }
-  const node = forge.asn1.fromDer(forge.util.createBuffer(spki.toString('binary')), { strict: true, decodeBitStrings: false } as unknown as boolean);
-  const [algorithm, bits] = node.value as forge.asn1.Asn1[];
-  const [alg, params] = (algorithm?.value ?? []) as forge.asn1.Asn1[];
-  const isSm2 = oid(alg) === GM_OID.sm2 || (oid(alg) === EC_PUBLIC_KEY && oid(params) === GM_OID.sm2);
-  if (!isSm2 || typeof bits?.value !== 'string') return undefined;
-  const point = Buffer.from(bits.value, 'binary').subarray(1); // the BIT STRING's unused-bits octet
+  const alg = spki.algorithm.algorithmId;
+  const params = spki.algorithm.algorithmParams as unknown;
+  const isSm2 = alg === GM_OID.sm2 || (alg === EC_PUBLIC_KEY && params instanceof asn1js.ObjectIdentifier && params.getValue() === GM_OID.sm2);
+  if (!isSm2) return undefined;
+  const point = Buffer.from(spki.subjectPublicKey.valueBlock.valueHexView);
   return point.length === 65 && point[0] === 0x04 ? point : undefined;
 }
 
@@ -85,16 +64,11 @@ export function verifySm2(message: Buffer, signature: Buffer, publicKey: Buffer,
  */
 export function certSignedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   try {
-    const der = Buffer.from(cert.raw);
-    const outer = tlv(der, 0);
-    const tbs = tlv(der, outer.body);
-    const algorithm = tlv(der, tbs.end);
-    const signature = tlv(der, algorithm.end);
-    const algNode = forge.asn1.fromDer(forge.util.createBuffer(der.subarray(algorithm.start, algorithm.end).toString('binary')));
-    if (oid((algNode.value as forge.asn1.Asn1[])[0]) !== GM_OID.sm2WithSm3) return cert.verify(issuer.publicKey);
+    const parsed = pkijs.Certificate.fromBER(cert.raw);
+    if (parsed.signatureAlgorithm.algorithmId !== GM_OID.sm2WithSm3) return cert.verify(issuer.publicKey);
     const key = sm2PublicKey(issuer);
-    // BIT STRING contents: one unused-bits octet (0), then the DER signature.
-    return key !== undefined && der[signature.body] === 0 && verifySm2(der.subarray(tbs.start, tbs.end), der.subarray(signature.body + 1, signature.end), key);
+    const signature = parsed.signatureValue.valueBlock;
+    return key !== undefined && signature.unusedBits === 0 && verifySm2(Buffer.from(parsed.tbsView), Buffer.from(signature.valueHexView), key);
   } catch {
     return false;
   }

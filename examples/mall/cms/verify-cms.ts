@@ -5,11 +5,13 @@
  * the signer certificate, and the certificate chains to a configured root.
  * RSA/ECDSA with SHA-2, and 国密 SM2 with SM3 in both the RFC 5652 and the
  * GM/T 0010 encodings. The mall and the supervision receiver are not the
- * assistant: they parse CMS with node-forge's ASN.1 reader and check with
- * node:crypto, and SM2 with sm-crypto-v2 (./sm2.ts).
+ * assistant: they parse CMS with pkijs (on asn1js, the libraries the
+ * assistant uses too) and check with node:crypto, and SM2 with sm-crypto-v2
+ * (./sm2.ts).
  */
 import { X509Certificate, createHash, verify } from 'node:crypto';
-import forge from 'node-forge';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { GM_OID, certSignedBy, sm2PublicKey, verifySm2 } from './sm2.js';
 
 const OID = {
@@ -71,11 +73,8 @@ export interface CmsVerification {
   problems: string[];
 }
 
-type Asn1 = forge.asn1.Asn1;
-const children = (node: Asn1 | undefined): Asn1[] => (Array.isArray(node?.value) ? (node.value as Asn1[]) : []);
-const bytes = (node: Asn1 | undefined): Buffer => Buffer.from(typeof node?.value === 'string' ? node.value : '', 'binary');
-const der = (node: Asn1): Buffer => Buffer.from(forge.asn1.toDer(node).getBytes(), 'binary');
-const oidOf = (node: Asn1 | undefined): string => forge.asn1.derToOid(forge.util.createBuffer(typeof node?.value === 'string' ? node.value : ''));
+/** An OCTET STRING's value (primitive or BER constructed), or empty for anything else. */
+const octets = (block: unknown): Buffer => (block instanceof asn1js.OctetString ? Buffer.from(block.getValue()) : Buffer.alloc(0));
 const normSerial = (hex: string): string => hex.toUpperCase().replace(/^(00)+(?=.)/, '');
 
 /** Reads PEM or DER certificate files' contents into X509Certificate objects (PEM bundles allowed). */
@@ -107,37 +106,40 @@ export function verifyDetachedCms(cms: Buffer, content: SignedContent, trust: Tr
   const fail = (problem: string): CmsVerification => ({
     valid: false, signer: undefined, keyAlgorithm: undefined, digestAlgorithm: undefined, signingTime: undefined, chainTrusted: false, problems: [problem],
   });
-  let signedData: Asn1[];
+  let contentInfo: pkijs.ContentInfo;
+  let signedData: pkijs.SignedData;
   try {
-    // @types/node-forge types the second argument as a boolean only; node-forge also takes this options object.
-    // BIT STRINGs stay opaque so certificates re-encode byte for byte.
-    const contentInfo = forge.asn1.fromDer(forge.util.createBuffer(cms.toString('binary')), { strict: false, parseAllBytes: false, decodeBitStrings: false } as unknown as boolean);
-    if (!SIGNED_DATA.includes(oidOf(children(contentInfo)[0]))) return fail('签名数据不是 CMS SignedData（内容类型不受支持）');
-    signedData = children(children(children(contentInfo)[1])[0]);
-    if (!DATA.includes(oidOf(children(signedData[2])[0]))) return fail('签名数据的原文内容类型不受支持');
+    const decoded = asn1js.fromBER(cms);
+    if (decoded.offset === -1 || decoded.offset !== cms.length) return fail('签名数据不是有效的 CMS 结构');
+    contentInfo = new pkijs.ContentInfo({ schema: decoded.result });
+    if (!SIGNED_DATA.includes(contentInfo.contentType)) return fail('签名数据不是 CMS SignedData（内容类型不受支持）');
+    signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    if (!DATA.includes(signedData.encapContentInfo.eContentType)) return fail('签名数据的原文内容类型不受支持');
   } catch {
     return fail('签名数据不是有效的 CMS 结构');
   }
+  // Certificates by their exact bytes, as they are in the CMS.
   const certs: X509Certificate[] = [];
-  const certSet = signedData.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
-  for (const c of children(certSet)) {
+  const fields = (contentInfo.content as asn1js.Sequence).valueBlock.value;
+  const certSet = fields.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
+  for (const c of certSet?.valueBlock.value ?? []) {
     try {
-      certs.push(new X509Certificate(der(c)));
+      certs.push(new X509Certificate(Buffer.from((c as asn1js.AsnType).valueBeforeDecodeView)));
     } catch {
       // Attribute certificates and other choices are not signer candidates.
     }
   }
-  const signerInfo = children(signedData[signedData.length - 1])[0];
-  const si = children(signerInfo);
-  const sid = si[1];
-  const serial = normSerial(forge.util.bytesToHex(typeof children(sid)[1]?.value === 'string' ? (children(sid)[1]?.value as string) : ''));
+  const si = signedData.signerInfos[0];
+  if (!si) return fail('签名中没有签名人信息');
+  const sid = si.sid as unknown;
+  const serial = sid instanceof pkijs.IssuerAndSerialNumber ? normSerial(Buffer.from(sid.serialNumber.valueBlock.valueHexView).toString('hex')) : '';
   const signer = certs.find((c) => normSerial(c.serialNumber) === serial) ?? certs[0];
   if (!signer) return fail('签名中没有签名人证书');
-  const digestName = DIGESTS[oidOf(children(si[2])[0])];
-  const attrsNode = si.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
-  const signatureAlgorithm = oidOf(children(si[si.indexOf(attrsNode as Asn1) + 1])[0]);
-  const signature = bytes(si[si.indexOf(attrsNode as Asn1) + 2]);
-  if (!digestName || !attrsNode) return fail('签名缺少签名属性或摘要算法不受支持');
+  const digestName = DIGESTS[si.digestAlgorithm.algorithmId];
+  const attrs = si.signedAttrs;
+  const signatureAlgorithm = si.signatureAlgorithm.algorithmId;
+  const signature = octets(si.signature);
+  if (!digestName || !attrs) return fail('签名缺少签名属性或摘要算法不受支持');
   const sm2Key = sm2PublicKey(signer);
   const keyAlgorithm = keyAlgorithmOf(signer);
   const problems: string[] = [];
@@ -148,17 +150,13 @@ export function verifyDetachedCms(cms: Buffer, content: SignedContent, trust: Tr
   const digest = 'digest' in content ? content.digest : content.parts.reduce((h, part) => h.update(part), createHash(digestName)).digest();
   let messageDigest: Buffer | undefined;
   let signingTime: Date | undefined;
-  for (const attr of children(attrsNode)) {
-    const [type, values] = children(attr);
-    const oid = oidOf(type);
-    const value = children(values)[0];
-    if (oid === OID.messageDigest) messageDigest = bytes(value);
-    if (oid === OID.signingTime && typeof value?.value === 'string') {
-      signingTime = value.type === forge.asn1.Type.UTCTIME ? forge.asn1.utcTimeToDate(value.value) : forge.asn1.generalizedTimeToDate(value.value);
-    }
+  for (const attr of attrs.attributes) {
+    const value = attr.values[0] as unknown;
+    if (attr.type === OID.messageDigest) messageDigest = octets(value);
+    if (attr.type === OID.signingTime && (value instanceof asn1js.UTCTime || value instanceof asn1js.GeneralizedTime)) signingTime = value.toDate();
   }
   if (!messageDigest || !messageDigest.equals(digest)) problems.push('文档摘要与签名不符：签名后文档被修改过');
-  const signedAttrs = der(attrsNode);
+  const signedAttrs = Buffer.from(attrs.encodedValue);
   signedAttrs[0] = 0x31; // the signature covers the attributes as a SET, not as the [0] IMPLICIT field
   let sigOk = false;
   try {

@@ -38,7 +38,7 @@ function verifyRaw(ctx: XtxContext, certBase64: string, message: Buffer, signatu
   return verify('sha256', message, key, signature);
 }
 
-function verifyMessage(ctx: XtxContext, p7Base64: string, inData: string | undefined): boolean {
+async function verifyMessage(ctx: XtxContext, p7Base64: string, inData: string | undefined): Promise<boolean> {
   const cms = Buffer.from(p7Base64.replace(/\s+/g, ''), 'base64');
   const parsed = parseSignedData(cms);
   const content = parsed.content ?? (inData !== undefined ? Buffer.from(inData, 'utf8') : undefined);
@@ -48,7 +48,7 @@ function verifyMessage(ctx: XtxContext, p7Base64: string, inData: string | undef
   if (!info) throw new AssistantError('UNSUPPORTED_ALGORITHM', `digest ${signer.digestAlgorithmOid} not supported`);
   const { core } = ctx.services;
   const hash = createHash(info.name).update(content).digest();
-  return verifyCms({ signature: cms, hash, hashAlgorithm: info.name as HashAlgorithm, trustAnchors: core.trust.anchors, intermediates: core.trust.intermediates, sm2UserId: core.config.sm2UserId }).valid;
+  return (await verifyCms({ signature: cms, hash, hashAlgorithm: info.name as HashAlgorithm, trustAnchors: core.trust.anchors, intermediates: core.trust.intermediates, sm2UserId: core.config.sm2UserId, tsaAnchors: core.trust.tsaAnchors })).valid;
 }
 
 /** A false answer from a verification, with the code SOF_GetLastError then reports. */
@@ -96,7 +96,7 @@ export const SIGN_FUNCTIONS: Record<string, XtxFunction> = {
     params: z.tuple([b64, text.optional()]),
     returns: 'bool',
     access: 'protected',
-    run: async ([p7, inData], ctx) => verified(verifyMessage(ctx, p7, inData === '' ? undefined : inData)),
+    run: async ([p7, inData], ctx) => verified(await verifyMessage(ctx, p7, inData === '' ? undefined : inData)),
   }),
   SOF_GetInfoFromSignedMessage: xtxFunction({
     params: z.tuple([b64, int]),

@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { verifyCmsTimestamped } from '../../pki/index.js';
+import { verifyCms } from '../../pki/index.js';
 import { loadTrustStore } from '../../service/trust-store.js';
 import { stringOption } from '../args.js';
 import { EXIT_FAILED, UsageError, type CliCommand } from '../command.js';
 import { hashOptions } from '../hash-option.js';
+
+/** How the validity time was chosen, as the CLI says it. */
+const VALIDITY_SOURCE_ZH = { now: '验证时刻', timestamp: '可信时间戳的时间', signingTime: '签名者自述的签名时间' } as const;
 
 /** Largest signature file read, bytes (default 1 MiB). */
 const MAX_SIGNATURE_FILE_BYTES = 1024 * 1024;
@@ -29,16 +32,21 @@ export const command: CliCommand = {
     }
     if (signature.length > MAX_SIGNATURE_FILE_BYTES) throw new UsageError(`签名文件过大：${file}`);
     const trust = await loadTrustStore(ctx.config.trustAnchors, ctx.config.intermediates, ctx.config.timestamp.trustAnchors);
-    const result = await verifyCmsTimestamped({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates, tsaAnchors: trust.tsaAnchors, sm2UserId: ctx.config.sm2UserId });
+    const result = await verifyCms({ signature, hash, hashAlgorithm, trustAnchors: trust.anchors, intermediates: trust.intermediates, tsaAnchors: trust.tsaAnchors, sm2UserId: ctx.config.sm2UserId });
     if (ctx.json) {
-      const { chain, ...rest } = result;
-      ctx.stdout.write(JSON.stringify({ ...rest, chain: chain.map((c) => c.toString('base64')) }, null, 2) + '\n');
+      const b64 = (chain: Buffer[]) => chain.map((c) => c.toString('base64'));
+      const { chain, signers, ...rest } = result;
+      const out = { ...rest, chain: b64(chain), signers: signers.map((s) => ({ ...s, chain: b64(s.chain) })) };
+      ctx.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
       ctx.stdout.write(`签名：${result.valid ? '有效' : '无效'}\n`);
-      if (result.signer) ctx.stdout.write(`签名者：${result.signer.subject}\n颁发者：${result.signer.issuer}\n`);
-      if (result.signingTime) ctx.stdout.write(`签名时间（签名者自称）：${result.signingTime}\n`);
-      if (result.timestamp) ctx.stdout.write(result.timestamp.valid ? `可信时间戳：${result.timestamp.time}（${result.timestamp.tsa ?? ''}）\n` : '可信时间戳：无效\n');
-      ctx.stdout.write(`证书有效期按${result.validityTime.source === 'timestamp' ? '可信时间戳时间' : '当前时间'}（${result.validityTime.time}）判断\n`);
+      for (const [i, s] of result.signers.entries()) {
+        if (result.signers.length > 1) ctx.stdout.write(`签名者 ${i + 1}：${s.valid ? '有效' : '无效'}，证书链${s.chainTrusted ? '可信' : '不可信'}\n`);
+        if (s.signer) ctx.stdout.write(`签名者：${s.signer.subject}\n颁发者：${s.signer.issuer}\n`);
+        if (s.signingTime) ctx.stdout.write(`签名时间（签名者自述）：${s.signingTime}\n`);
+        if (s.timestamp) ctx.stdout.write(s.timestamp.valid ? `可信时间戳：${s.timestamp.time}（${s.timestamp.tsa ?? ''}）\n` : `可信时间戳：无效（${s.timestamp.problems.map((p) => p.zh).join('；')}）\n`);
+      }
+      ctx.stdout.write(`有效期判断时刻：${result.validityTime.time}（${VALIDITY_SOURCE_ZH[result.validityTime.source]}）\n`);
       ctx.stdout.write(`证书链：${result.chainTrusted ? '可信' : '不可信'}\n`);
       for (const p of result.problems) ctx.stdout.write(`问题：${p.zh}\n`);
     }

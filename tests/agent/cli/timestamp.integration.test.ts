@@ -34,11 +34,11 @@ describe('ca-assistant sign --timestamp / verify', { timeout: 120_000 }, () => {
     const verified = await cli(['verify', '--in', out, '--hash', hash, '--config', withTsa]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/可信时间戳：\d{4}-\d\d-\d\dT.*测试时间戳服务（P-256）/);
-    expect(verified.stdout).toContain('证书有效期按可信时间戳时间');
+    expect(verified.stdout).toContain('（可信时间戳的时间）');
     // Without the TSA root the time-stamp is reported, and the time of verification is used.
     const untrusted = await cli(['verify', '--in', out, '--hash', hash, '--config', without]);
     expect(untrusted.stdout).toContain('可信时间戳：无效');
-    expect(untrusted.stdout).toContain('证书有效期按当前时间');
+    expect(untrusted.stdout).toContain('（验证时刻）');
     expect(untrusted.stdout).toContain('时间戳服务');
   });
 

@@ -97,12 +97,12 @@ describe('PKCS#11 module with the vendor table\'s SM2 constants (CKM_SM2_SIGN 0x
 
     it('verifies with the SM2 chain, and is rejected for a changed hash', async () => {
       const { signature } = await signCms(core, org, profile);
-      const ok = verifyCms({ signature, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
+      const ok = await verifyCms({ signature, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
       expect(ok.problems).toEqual([]);
       expect(ok).toMatchObject({ valid: true, chainTrusted: true, signer: { keyAlgorithm: 'SM2' } });
       const changed = Buffer.from(hash);
       changed[0] = (changed[0] ?? 0) ^ 0x80;
-      const bad = verifyCms({ signature, hash: changed, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
+      const bad = await verifyCms({ signature, hash: changed, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
       expect(bad.valid).toBe(false);
       expect(bad.problems.map((p) => p.code)).toContain('DIGEST_MISMATCH');
       const signer = parseSignedData(signature).signers[0];

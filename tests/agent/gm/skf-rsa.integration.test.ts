@@ -140,8 +140,8 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
       expect(await cmsVerifies(cms, content, sm2.files.root)).toBe(false);
     });
 
-    it('verifyCms agrees: valid, chain trusted, RSA signer', () => {
-      const result = verifyCms({ signature: cms, hash, hashAlgorithm: 'sha256', trustAnchors: [rsa.rootDer], intermediates: [] });
+    it('verifyCms agrees: valid, chain trusted, RSA signer', async () => {
+      const result = await verifyCms({ signature: cms, hash, hashAlgorithm: 'sha256', trustAnchors: [rsa.rootDer], intermediates: [] });
       expect(result.problems).toEqual([]);
       expect(result).toMatchObject({ valid: true, chainTrusted: true, signer: { keyAlgorithm: 'RSA' } });
     });
@@ -186,7 +186,7 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
       const reply = await signHash(ids.sm2Sign, { hash: sm3.toString('base64'), hashAlgorithm: 'sm3' });
       expect(reply.result?.signatureAlgorithm).toBe('SM2-with-SM3');
       const signature = Buffer.from(String(reply.result?.signature), 'base64');
-      expect(verifyCms({ signature, hash: sm3, hashAlgorithm: 'sm3', trustAnchors: [sm2.rootDer], intermediates: [] })).toMatchObject({ valid: true, chainTrusted: true });
+      expect(await verifyCms({ signature, hash: sm3, hashAlgorithm: 'sm3', trustAnchors: [sm2.rootDer], intermediates: [] })).toMatchObject({ valid: true, chainTrusted: true });
       const signer = parseSignedData(signature).signers[0];
       expect(await opensslSm2Verify(sm2.signCertPem, signer?.signedAttrsDer ?? Buffer.alloc(0), signer?.signature ?? Buffer.alloc(0))).toBe(true);
     });
@@ -212,7 +212,7 @@ describe('RSA containers on an SKF key (skf-soft), next to the SM2 device', () =
         expect(JSON.parse(result.payload)).toMatchObject({ type: 'ca-assistant/auth', origin: MALL });
         const payloadHash = createHash(hashAlgorithm).update(result.payload, 'utf8').digest();
         const signature = Buffer.from(result.signature, 'base64');
-        expect(verifyCms({ signature, hash: payloadHash, hashAlgorithm, trustAnchors: [root], intermediates: [] })).toMatchObject({ valid: true, chainTrusted: true });
+        expect(await verifyCms({ signature, hash: payloadHash, hashAlgorithm, trustAnchors: [root], intermediates: [] })).toMatchObject({ valid: true, chainTrusted: true });
       }
     });
 

@@ -51,7 +51,7 @@ describe('SM2 CMS over an SM3 hash, signed on the SKF key', () => {
 
     it('verifyCms accepts it and trusts the SM2 chain', async () => {
       const { signature } = await sign(profile);
-      const result = verifyCms({ signature, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
+      const result = await verifyCms({ signature, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
       expect(result.problems).toEqual([]);
       expect(result).toMatchObject({ valid: true, chainTrusted: true, signer: { keyAlgorithm: 'SM2' } });
       expect(result.chain).toHaveLength(2);
@@ -61,7 +61,7 @@ describe('SM2 CMS over an SM3 hash, signed on the SKF key', () => {
       const { signature } = await sign(profile);
       const tampered = Buffer.from(hash);
       tampered[5] = (tampered[5] ?? 0) ^ 0x01;
-      const result = verifyCms({ signature, hash: tampered, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
+      const result = await verifyCms({ signature, hash: tampered, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
       expect(result.valid).toBe(false);
       expect(result.problems.map((p) => p.code)).toContain('DIGEST_MISMATCH');
     });
@@ -73,7 +73,7 @@ describe('SM2 CMS over an SM3 hash, signed on the SKF key', () => {
     const at = signature.indexOf(sig) + sig.length - 3;
     const broken = Buffer.from(signature);
     broken[at] = (broken[at] ?? 0) ^ 0x01;
-    const result = verifyCms({ signature: broken, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
+    const result = await verifyCms({ signature: broken, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [] });
     expect(result.valid).toBe(false);
     expect(result.problems.map((p) => p.code)).toContain('SIGNATURE_INVALID');
   });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCertificateFile } from '../../../src-agent/pki/cert-files.js';
-import { signHash, verifyCmsTimestamped, type CmsProfile } from '../../../src-agent/pki/index.js';
+import { signHash, verifyCms, type CmsProfile } from '../../../src-agent/pki/index.js';
 import { TimestampService } from '../../../src-agent/service/timestamp-service.js';
 import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
 import { startSkfTokens, useSm2Fixtures } from '../../helpers/sm2.js';
@@ -31,7 +31,7 @@ describe('SM2 CMS with an RFC 3161 time-stamp', () => {
     const { signature } = await signHash({ certificate: fx.signCertDer, chain: [fx.rootDer], hash, hashAlgorithm: 'sm3', format: 'cms', profile, sign: (m, d) => manager.sign(certId, m, d) });
     const stamped = await new TimestampService({ url: tsa.url, timeoutMs: 5_000 }, () => tsaRoot).stamp(signature);
     expect(opensslTokenVerify(stamped, tsa.pki.rootPem).out).toContain('Verification: OK');
-    const r = await verifyCmsTimestamped({ signature: stamped, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [], tsaAnchors: tsaRoot });
+    const r = await verifyCms({ signature: stamped, hash, hashAlgorithm: 'sm3', trustAnchors: [fx.rootDer], intermediates: [], tsaAnchors: tsaRoot });
     expect(r).toMatchObject({ valid: true, chainTrusted: true, timestamp: { valid: true }, validityTime: { source: 'timestamp' } });
   });
 });

@@ -28,7 +28,7 @@ describe('verifyCms', () => {
   it('accepts a valid RSA signature with a trusted chain', async () => {
     const hash = hashOf('合同');
     const signingTime = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const r = verifyCms({ signature: await sign(pki.orgLeaf, hash, { signingTime }), hash, hashAlgorithm: 'sha256',
+    const r = await verifyCms({ signature: await sign(pki.orgLeaf, hash, { signingTime }), hash, hashAlgorithm: 'sha256',
       trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.problems).toEqual([]);
     expect(r.valid).toBe(true);
@@ -42,7 +42,7 @@ describe('verifyCms', () => {
 
   it('accepts a valid EC sha512 signature, completing the chain from intermediates', async () => {
     const hash = hashOf('合同', 'sha512');
-    const r = verifyCms({ signature: await sign(pki.personalEcLeaf, hash, { alg: 'sha512', chain: [] }), hash, hashAlgorithm: 'sha512',
+    const r = await verifyCms({ signature: await sign(pki.personalEcLeaf, hash, { alg: 'sha512', chain: [] }), hash, hashAlgorithm: 'sha512',
       trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der] });
     expect(r.problems).toEqual([]);
     expect(r.valid && r.chainTrusted).toBe(true);
@@ -50,7 +50,7 @@ describe('verifyCms', () => {
   });
 
   it('reports DIGEST_MISMATCH for another document', async () => {
-    const r = verifyCms({ signature: await sign(pki.orgLeaf, hashOf('合同')), hash: hashOf('篡改后的合同'), hashAlgorithm: 'sha256',
+    const r = await verifyCms({ signature: await sign(pki.orgLeaf, hashOf('合同')), hash: hashOf('篡改后的合同'), hashAlgorithm: 'sha256',
       trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(false);
     expect(r.problems.map((p) => p.code)).toEqual(['DIGEST_MISMATCH']);
@@ -58,7 +58,7 @@ describe('verifyCms', () => {
   });
 
   it('reports DIGEST_ALGORITHM_MISMATCH when asked about another algorithm', async () => {
-    const r = verifyCms({ signature: await sign(pki.orgLeaf, hashOf('合同')), hash: hashOf('合同', 'sha384'), hashAlgorithm: 'sha384',
+    const r = await verifyCms({ signature: await sign(pki.orgLeaf, hashOf('合同')), hash: hashOf('合同', 'sha384'), hashAlgorithm: 'sha384',
       trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(false);
     expect(r.problems.map((p) => p.code)).toContain('DIGEST_ALGORITHM_MISMATCH');
@@ -69,14 +69,14 @@ describe('verifyCms', () => {
     const sig = Buffer.from(await sign(pki.personalEcLeaf, hash));
     // The ECDSA signature is the last element: flip a bit in its final byte.
     sig[sig.length - 1]! ^= 0x01;
-    const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
+    const r = await verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(false);
     expect(r.problems.map((p) => p.code)).toContain('SIGNATURE_INVALID');
   });
 
   it('reports CHAIN_UNTRUSTED naming the missing issuer', async () => {
     const hash = hashOf('合同');
-    const r = verifyCms({ signature: await sign(pki.orgLeaf, hash, { chain: [] }), hash, hashAlgorithm: 'sha256',
+    const r = await verifyCms({ signature: await sign(pki.orgLeaf, hash, { chain: [] }), hash, hashAlgorithm: 'sha256',
       trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(true);
     expect(r.chainTrusted).toBe(false);
@@ -89,35 +89,49 @@ describe('verifyCms', () => {
 
   it('reports CHAIN_UNTRUSTED for a root that is not an anchor', async () => {
     const hash = hashOf('合同');
-    const r = verifyCms({ signature: await sign(pki.orgLeaf, hash, { chain: [pki.intermediate.der, pki.root.der] }), hash,
+    const r = await verifyCms({ signature: await sign(pki.orgLeaf, hash, { chain: [pki.intermediate.der, pki.root.der] }), hash,
       hashAlgorithm: 'sha256', trustAnchors: [pki.otherRoot.der], intermediates: [] });
     expect(r.chainTrusted).toBe(false);
     expect(r.chain).toHaveLength(3);
     expect(r.problems.map((p) => p.zh)).toEqual(['签名者证书链的根证书“互认测试根CA”不受信任']);
   });
 
-  it('judges validity at the time of verification, whatever signingTime the signer claims', async () => {
+  it('reports CERT_EXPIRED_AT_SIGNING, apart from CERT_EXPIRED now, when the signer had expired at its claimed signingTime', async () => {
     const hash = hashOf('合同');
     const expiredAt = Date.parse(parseCertificate(pki.expiredLeaf.der).notAfter);
-    const sig = await sign(pki.expiredLeaf, hash, { now: new Date(expiredAt - 30 * DAY), signingTime: new Date(expiredAt - 40 * DAY) });
-    const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
+    const sig = await sign(pki.expiredLeaf, hash, { now: new Date(expiredAt - 30 * DAY), signingTime: new Date(Date.now() - 10 * DAY) });
+    const r = await verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
     expect(r.valid).toBe(false);
     expect(r.chainTrusted).toBe(true);
-    // A claimed signingTime inside the validity is no proof: only a time-stamp is (timestamp.test.ts).
-    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED']);
-    expect(r.problems[0]!.zh).toMatch(/^证书“李四”在 .* 不在有效期内/);
+    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED', 'CERT_EXPIRED_AT_SIGNING']);
+    expect(r.problems[1]!.zh).toMatch(/^签名时（.*）证书“李四”不在有效期内/);
+    expect(r.validityTime.source).toBe('now');
   });
 
-  it('reports CERT_EXPIRED_AT_SIGNING when the claimed signingTime lies outside a certificate valid now', async () => {
+  it('judges validity at the time of verification, not at the signer\'s own claimed signingTime', async () => {
     const hash = hashOf('合同');
-    const sig = await sign(pki.orgLeaf, hash, { signingTime: new Date(Date.now() - 20 * 365 * DAY) });
-    const r = verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der] });
+    const when = new Date(Date.now() - 2 * 365 * DAY);
+    const sig = await sign(pki.expiredLeaf, hash, { now: when, signingTime: when });
+    const now = new Date();
+    const r = await verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [], now });
+    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED']);
     expect(r.valid).toBe(false);
-    expect(r.problems.map((p) => p.code)).toEqual(['CERT_EXPIRED_AT_SIGNING']);
-    expect(r.problems[0]!.zh).toMatch(/^签名时（.*）证书“北京某某科技有限公司”不在有效期内/);
+    expect(r.validityTime).toEqual({ time: now.toISOString(), source: 'now' });
+    expect(r.signers).toHaveLength(1);
+    expect(r.signers[0]!.validityTime.source).toBe('now');
   });
 
-  it('verifies CMS made by openssl, including streamed BER with indefinite lengths', () => {
+  it('judges validity at signingTime only when asked, and says so', async () => {
+    const hash = hashOf('合同');
+    const when = new Date(Math.floor((Date.now() - 2 * 365 * DAY) / 1000) * 1000);
+    const sig = await sign(pki.expiredLeaf, hash, { now: when, signingTime: when });
+    const r = await verifyCms({ signature: sig, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [], validityAt: 'signingTime' });
+    expect(r.problems).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(r.validityTime).toEqual({ time: when.toISOString(), source: 'signingTime' });
+  });
+
+  it('verifies CMS made by openssl, including streamed BER with indefinite lengths', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pki-verify-'));
     try {
       const data = Buffer.from('由其他软件签名的合同');
@@ -129,7 +143,7 @@ describe('verifyCms', () => {
           '-signer', 'leaf.pem', '-inkey', 'key.pem', '-md', 'sha384'], { cwd: dir });
         expect(r.status).toBe(0);
         expect(r.stdout.subarray(0, 2).toString('hex')).toBe('3080');
-        const v = verifyCms({ signature: r.stdout, hash: createHash('sha384').update(data).digest(), hashAlgorithm: 'sha384',
+        const v = await verifyCms({ signature: r.stdout, hash: createHash('sha384').update(data).digest(), hashAlgorithm: 'sha384',
           trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der] });
         expect(v.problems).toEqual([]);
         expect(v.valid && v.chainTrusted).toBe(true);
@@ -139,10 +153,10 @@ describe('verifyCms', () => {
     }
   });
 
-  it('returns MALFORMED for garbage without throwing', () => {
+  it('returns MALFORMED for garbage without throwing', async () => {
     const inputs = [Buffer.from('garbage'), Buffer.alloc(0), Buffer.from([0x30, 0x80]), Buffer.from('3003020101', 'hex'), pki.root.der];
     for (const signature of inputs) {
-      const r = verifyCms({ signature, hash: hashOf('x'), hashAlgorithm: 'sha256', trustAnchors: [], intermediates: [] });
+      const r = await verifyCms({ signature, hash: hashOf('x'), hashAlgorithm: 'sha256', trustAnchors: [], intermediates: [] });
       expect(r.valid).toBe(false);
       expect(r.signer).toBeNull();
       expect(r.problems.map((p) => p.code)).toEqual(['MALFORMED']);
@@ -155,17 +169,17 @@ describe('verifyCms', () => {
     for (let i = 0; i < sig.length; i += 97) {
       const broken = Buffer.from(sig);
       broken[i]! ^= 0xff;
-      const r = verifyCms({ signature: broken, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
+      const r = await verifyCms({ signature: broken, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [] });
       expect(typeof r.valid).toBe('boolean');
       expect(r.valid && r.chainTrusted && r.problems.length === 0).toBe(false);
     }
-    const r = verifyCms({ signature: sig.subarray(0, sig.length - 10), hash, hashAlgorithm: 'sha256', trustAnchors: [], intermediates: [] });
+    const r = await verifyCms({ signature: sig.subarray(0, sig.length - 10), hash, hashAlgorithm: 'sha256', trustAnchors: [], intermediates: [] });
     expect(r.problems.map((p) => p.code)).toEqual(['MALFORMED']);
   });
 
-  it('throws BAD_REQUEST for a hash of the wrong length (a request error, not a signature problem)', () => {
+  it('rejects with BAD_REQUEST for a hash of the wrong length (a request error, not a signature problem)', async () => {
     const call = () => verifyCms({ signature: Buffer.alloc(1), hash: Buffer.alloc(31), hashAlgorithm: 'sha256', trustAnchors: [], intermediates: [] });
-    expect(call).toThrow(AssistantError);
-    expect(call).toThrow('a sha256 hash is 32 bytes, got 31');
+    await expect(call()).rejects.toThrow(AssistantError);
+    await expect(call()).rejects.toThrow('a sha256 hash is 32 bytes, got 31');
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signHash, verifyCmsTimestamped } from '../../../src-agent/pki/index.js';
+import { signHash, verifyCms } from '../../../src-agent/pki/index.js';
 import { addSignatureTimestamp, signatureValueOf } from '../../../src-agent/pki/timestamp/index.js';
 import { TimestampService } from '../../../src-agent/service/timestamp-service.js';
 import { loadCertificateFile } from '../../../src-agent/pki/cert-files.js';
@@ -122,9 +122,9 @@ describe('TimestampService', () => {
   });
 });
 
-describe('verifyCmsTimestamped', () => {
+describe('verifyCms with signature time-stamps', () => {
   const verify = (signature: Buffer, now?: Date, tsaAnchors = tsaRoot) =>
-    verifyCmsTimestamped({ signature, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der], tsaAnchors, ...(now ? { now } : {}) });
+    verifyCms({ signature, hash, hashAlgorithm: 'sha256', trustAnchors: [pki.root.der], intermediates: [pki.intermediate.der], tsaAnchors, ...(now ? { now } : {}) });
 
   it('reports the trusted time and judges validity at it', async () => {
     const stamped = await service(rsaTsa.url).stamp(await cms());
@@ -145,7 +145,7 @@ describe('verifyCmsTimestamped', () => {
     const without = await verify(plain, later);
     expect(without.valid).toBe(false);
     expect(without.validityTime).toEqual({ time: later.toISOString(), source: 'now' });
-    expect(without.problems.map((p) => p.code)).toContain('CERT_EXPIRED');
+    expect(without.problems.map((p: { code: string }) => p.code)).toContain('CERT_EXPIRED');
   });
 
   it('refuses a token moved over from another signature', async () => {
@@ -159,7 +159,7 @@ describe('verifyCmsTimestamped', () => {
     const moved = await addSignatureTimestamp(await cms(pki.personalEcLeaf), await tokenOf(a));
     const r = await verify(moved);
     expect(r.timestamp).toMatchObject({ valid: false });
-    expect(r.problems.map((p) => p.code)).toContain('TIMESTAMP_IMPRINT');
+    expect(r.problems.map((p: { code: string }) => p.code)).toContain('TIMESTAMP_IMPRINT');
     expect(r.validityTime.source).toBe('now');
   });
 
@@ -167,7 +167,7 @@ describe('verifyCmsTimestamped', () => {
     const stamped = await service(ecTsa.url, ecTsaRoot).stamp(await cms());
     const r = await verify(stamped, undefined, tsaRoot);
     expect(r.timestamp?.valid).toBe(false);
-    expect(r.problems.map((p) => p.code)).toContain('TIMESTAMP_UNTRUSTED');
+    expect(r.problems.map((p: { code: string }) => p.code)).toContain('TIMESTAMP_UNTRUSTED');
     expect(r.validityTime.source).toBe('now');
   });
 
@@ -178,7 +178,7 @@ describe('verifyCmsTimestamped', () => {
     broken[broken.length - 10]! ^= 0x01;
     const r = await verify(broken);
     expect(r.timestamp?.valid).toBe(false);
-    expect(r.problems.map((p) => p.code)).toContain('TIMESTAMP_SIGNATURE');
+    expect(r.problems.map((p: { code: string }) => p.code)).toContain('TIMESTAMP_SIGNATURE');
     // The seal's own signature is untouched.
     expect(r.valid).toBe(true);
   });
