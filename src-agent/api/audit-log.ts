@@ -7,6 +7,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_FSYNC_MS, AUDIT_KEEP_FILES, AUDIT_ROTATE_BYTES } from '../limits.js';
+import { jsonLine } from '../util/json-line.js';
 import { logger } from '../util/log.js';
 
 const log = logger('audit');
@@ -62,7 +63,7 @@ export class AuditLog {
    * A failing disk is logged, never thrown: the caller's answer still goes out.
    */
   append(record: AuditRecord): void {
-    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    const line = Buffer.from(jsonLine(record) + '\n', 'utf8');
     try {
       this.#open();
       if (this.#size > 0 && this.#size + line.length > this.#rotateBytes) this.#rotate();

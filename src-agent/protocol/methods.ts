@@ -262,5 +262,6 @@ export function parseParams<M extends MethodName>(method: M, params: unknown): M
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code }));
   const summary = issues.map((i) => `${i.path || '(params)'}: ${i.code}`).join('; ');
-  throw new AssistantError('BAD_REQUEST', `invalid params for ${method}: ${summary}`, { issues });
+  const detailZh = issues.some((i) => i.path === 'document.name') ? { detailZh: S.DOCUMENT_NAME_DETAIL_ZH } : {};
+  throw new AssistantError('BAD_REQUEST', `invalid params for ${method}: ${summary}`, { issues, ...detailZh });
 }
