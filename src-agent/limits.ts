@@ -56,3 +56,8 @@ export const AUDIT_KEEP_FILES = 5;
 export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
 /** Largest config file read, bytes (default 256 KiB). */
 export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** Agent log (logs/agent.jsonl): rotate when the file would exceed this, bytes (default 5 MiB). */
+export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+/** Agent log: rotated files kept (default 3). */
+export const LOG_KEEP_FILES = 3;
