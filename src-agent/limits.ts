@@ -61,3 +61,9 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
 export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 /** Agent log: rotated files kept (default 3). */
 export const LOG_KEEP_FILES = 3;
+/**
+ * Longest an orderly shutdown (`serve` after SIGINT/SIGTERM) may take before the
+ * process kills itself, ms (default 10 s): a port held by a half-dead agent
+ * blocks the next start, which is worse than an unclean exit.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
+import { SHUTDOWN_TIMEOUT_MS, SLOT_POLL_INTERVAL_MS } from '../../limits.js';
 import { ScriptedUi } from '../../ui/scripted-ui.js';
 import { HeadlessUi, hasDesktop, openExternal, startHeadlessUi, type RunningHeadlessUi } from '../../ui/headless/index.js';
 import type { UiPort } from '../../ui/port.js';
@@ -53,6 +53,8 @@ export const command: CliCommand = {
     await stopRequested;
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
+    // Backstop: whatever hangs the shutdown (a native thread, a stuck token host), the port must come free.
+    ctx.exitBackstop?.(SHUTDOWN_TIMEOUT_MS);
     ctx.stdout.write('正在关闭互认助手…… Shutting down…\n');
     await headless?.close();
     await server.close();
