@@ -7,13 +7,33 @@
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Requests one connection may have pending at once (default 16). */
 export const MAX_PENDING_PER_CONNECTION = 16;
-/** Open connections allowed per origin (default 8). */
+/** Open connections allowed per trusted origin (default 8). */
 export const MAX_CONNECTIONS_PER_ORIGIN = 8;
-/** Open connections allowed in total (default 64). */
+/** Open connections of trusted origins allowed in total (default 64); untrusted ones never count here. */
 export const MAX_CONNECTIONS_TOTAL = 64;
+/** Open connections allowed per origin that is not trusted (default 4). */
+export const MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN = 4;
+/**
+ * Open connections allowed for all origins that are not trusted together
+ * (default 16): their own share, so however many sites a hostile page opens,
+ * a trusted mall always gets in.
+ */
+export const MAX_UNTRUSTED_CONNECTIONS_TOTAL = 16;
+/**
+ * An untrusted connection with nothing pending that sent no request for this
+ * long is closed (code 4001), ms (default 30 s): an idle socket only holds a slot.
+ */
+export const UNTRUSTED_IDLE_TIMEOUT_MS = 30_000;
 /** Requests per second per connection, token bucket rate (default 50/s, burst 100). */
 export const REQUESTS_PER_SECOND = 50;
 export const REQUEST_BURST = 100;
+/**
+ * Frames over the rate a connection may send (each answered BUSY) before it is
+ * closed with 1008 and no more of its frames are read (default 100).
+ */
+export const MAX_FRAMES_OVER_RATE = 100;
+/** After a connection was closed for flooding, new connections of its (untrusted) origin are refused for this long, ms (default 10 s). */
+export const FLOOD_PENALTY_MS = 10_000;
 /** Time a WebSocket handshake may take before the socket is destroyed, ms (default 5 s). */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 

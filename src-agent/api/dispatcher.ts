@@ -28,7 +28,11 @@ export class Dispatcher {
     if (id === undefined) {
       return JSON.stringify(errorReply(null, new AssistantError('BAD_REQUEST', 'requests need an id; notifications are not accepted'), lang, -32600));
     }
-    if (!session.bucket.take()) return this.#error(id, new AssistantError('BUSY', 'request rate exceeded'), session, method);
+    if (!session.bucket.take()) {
+      session.overRate++;
+      return this.#error(id, new AssistantError('BUSY', 'request rate exceeded'), session, method);
+    }
+    session.overRate = 0;
     if (session.pending >= MAX_PENDING_PER_CONNECTION) return this.#error(id, new AssistantError('BUSY', 'too many pending requests'), session, method);
     session.pending++;
     try {

@@ -14,6 +14,8 @@ export class Session {
   /** Requests started and not yet answered. */
   pending = 0;
   readonly bucket = new TokenBucket();
+  /** Frames in a row refused for the request rate (the server closes the connection past MAX_FRAMES_OVER_RATE). */
+  overRate = 0;
   /** Consent answers per method on this connection (a 'deny' is not asked again). */
   readonly consents = new Map<string, ConsentAnswer>();
   /** Consent dialogs in progress per method, so concurrent requests share one dialog. */

@@ -19,8 +19,11 @@ const fx = await useFixtures();
 
 /** Every IPC message the agent sends to a child, recorded from each child's `send` as it is set up. */
 const sent: unknown[] = [];
-const originalSpawn = ChildProcess.prototype.spawn;
-function recordingSpawn(this: ChildProcess, ...args: Parameters<ChildProcess['spawn']>): ReturnType<ChildProcess['spawn']> {
+// `spawn` is on the prototype but not in @types/node; fork() calls it, then sets up `send` on the instance.
+type Spawn = (this: ChildProcess, ...args: unknown[]) => unknown;
+const proto = ChildProcess.prototype as unknown as { spawn: Spawn };
+const originalSpawn = proto.spawn;
+function recordingSpawn(this: ChildProcess, ...args: unknown[]): unknown {
   const result = originalSpawn.apply(this, args);
   const send = this.send?.bind(this);
   if (send) this.send = ((message: unknown, ...rest: unknown[]) => (sent.push(structuredClone(message)), (send as (...a: unknown[]) => boolean)(message, ...rest))) as ChildProcess['send'];
@@ -63,11 +66,11 @@ describe('terminal PIN input', () => {
 describe('login message to the token host', () => {
   let manager: TokenManager;
   beforeAll(async () => {
-    ChildProcess.prototype.spawn = recordingSpawn;
+    proto.spawn = recordingSpawn;
     manager = await startTokens(fx, { pollIntervalMs: 0 });
   });
   afterAll(async () => {
-    ChildProcess.prototype.spawn = originalSpawn;
+    proto.spawn = originalSpawn;
     await manager?.stop();
   });
 
