@@ -15,9 +15,9 @@ export function mountDialogs(assistant) {
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toasts);
-  /** @type {{kind: 'pin'|'consent', view: any}[]} */
+  /** @type {{kind: 'pin'|'consent'|'confirm', view: any}[]} */
   const queue = [];
-  /** @type {{kind: 'pin'|'consent', view: any, state: 'open'|'verifying'|'locked', timer?: any} | null} */
+  /** @type {{kind: 'pin'|'consent'|'confirm', view: any, state: 'open'|'verifying'|'locked', timer?: any} | null} */
   let current = null;
 
   const close = () => {
@@ -29,10 +29,10 @@ export function mountDialogs(assistant) {
     if (next) show(next.kind, next.view);
   };
 
-  /** @param {'pin'|'consent'} kind @param {any} view */
+  /** @param {'pin'|'consent'|'confirm'} kind @param {any} view */
   const show = (kind, view) => {
     current = { kind, view, state: view.pin?.locked ? 'locked' : 'open' };
-    dialog.replaceChildren(kind === 'pin' ? pinBody(view, current.state) : consentBody(view));
+    dialog.replaceChildren(kind === 'pin' ? pinBody(view, current.state) : kind === 'confirm' ? confirmBody(view) : consentBody(view));
     dialog.className = 'modal ' + kind;
     if (!dialog.open) dialog.showModal();
     const focus = dialog.querySelector('[data-autofocus]');
@@ -132,12 +132,36 @@ export function mountDialogs(assistant) {
     return form;
   }
 
+  /** The driver change setSettings asked for: before and after, 取消 focused. @param {any} view */
+  function confirmBody(view) {
+    const answer = (a) => {
+      const id = view.id;
+      close();
+      void assistant.answerConfirm({ id, answer: a }).catch(() => undefined);
+    };
+    const list = (/** @type {string[]} */ items) => (items.length ? h('ul', { class: 'paths' }, ...items.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'muted' }, t('confirmNone')));
+    const form = h('form', { method: 'dialog', class: 'confirm-form' },
+      h('header', {}, h('div', { class: 'asker' }, t('confirmModulesTitle'))),
+      h('p', {}, t('confirmModulesText')),
+      h('div', { class: 'asker-label' }, t('confirmBefore')), list(view.before),
+      h('div', { class: 'asker-label' }, t('confirmAfter')), list(view.after),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', 'data-autofocus': true, onclick: () => answer('cancel') }, t('cancel')),
+        h('button', { type: 'button', class: 'danger-outline', onclick: () => answer('confirm') }, t('confirmOk'))));
+    form.addEventListener('submit', (e) => e.preventDefault());
+    return form;
+  }
+
   // Esc: cancel the PIN dialog / deny consent (the browser closes a modal dialog on Esc; we answer first).
   dialog.addEventListener('cancel', (e) => {
     e.preventDefault();
     if (!current) return;
     if (current.kind === 'pin') void answerPin('cancel');
-    else {
+    else if (current.kind === 'confirm') {
+      const id = current.view.id;
+      close();
+      void assistant.answerConfirm({ id, answer: 'cancel' }).catch(() => undefined);
+    } else {
       const id = current.view.id;
       close();
       void assistant.answerConsent({ id, answer: 'deny' }).catch(() => undefined);
@@ -154,6 +178,7 @@ export function mountDialogs(assistant) {
     else show('pin', view);
   });
   assistant.on('consentRequest', (view) => (current ? queue.push({ kind: 'consent', view }) : show('consent', view)));
+  assistant.on('confirmRequest', (view) => (current ? queue.push({ kind: 'confirm', view }) : show('confirm', view)));
   assistant.on('requestClosed', ({ id }) => {
     const i = queue.findIndex((q) => q.view.id === id);
     if (i >= 0) queue.splice(i, 1);

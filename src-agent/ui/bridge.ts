@@ -35,12 +35,18 @@ export const BRIDGE_METHODS = {
   ),
   /** Answers an open consent dialog. */
   answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny']) })),
+  /** Answers an open confirmation (a change of drivers asked for by setSettings). */
+  answerConfirm: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['confirm', 'cancel']) })),
   listCerts: method<{ certs: CertView[] }>()(empty),
   /** Trusted origins (config, read-only) and the ones the user allowed “always”. */
   listOrigins: method<{ trusted: string[]; allowed: string[] }>()(empty),
   revokeOrigin: method<{ allowed: string[] }>()(z.strictObject({ origin: z.string().min(1).max(300) })),
   getSettings: method<SettingsView>()(empty),
-  /** Saves settings into the config file; port and drivers apply at the next start. */
+  /**
+   * Saves settings into the config file; port and drivers apply at the next
+   * start. A change of drivers (code the next start loads) is written only after
+   * the user confirms it in a `confirmRequest` dialog; refused: USER_DENIED.
+   */
   setSettings: method<SettingsView & { saved: boolean; restartNeeded: boolean }>()(
     z.strictObject({
       pinCacheSeconds: z.number().int().min(0).max(86_400).optional(),
@@ -62,6 +68,8 @@ export interface BridgeEventMap {
   /** A PIN dialog to show (also replayed to a page that connects while it is open). */
   pinRequest: PinDialogView;
   consentRequest: ConsentDialogView;
+  /** A change that needs the user's confirmation in the assistant's own dialog (drivers). */
+  confirmRequest: ConfirmDialogView;
   /** A dialog ended: answered here or elsewhere, cancelled by the agent, or timed out. */
   requestClosed: { id: string; reason: 'answered' | 'cancelled' | 'timeout' };
   checkProgress: { id: string; index: number; total: number; status?: CheckStatus; titleZh?: string };
@@ -69,7 +77,7 @@ export interface BridgeEventMap {
   tokensChanged: { tokens: TokenView[] };
 }
 export type BridgeEventName = keyof BridgeEventMap;
-export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
+export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'confirmRequest', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
 
 /** `window.assistant`: what the pages call. Implemented by the headless client script and by Electron's preload. */
 export type AssistantBridge = {
@@ -149,6 +157,14 @@ export interface ConsentDialogView {
   origin: string;
   host: string;
   method: string;
+}
+
+export interface ConfirmDialogView {
+  id: string;
+  /** What changes: the driver (PKCS#11 / SKF module) list. */
+  kind: 'modules';
+  before: string[];
+  after: string[];
 }
 
 export interface NoticeView {

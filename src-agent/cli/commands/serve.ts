@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SHUTDOWN_TIMEOUT_MS, SLOT_POLL_INTERVAL_MS } from '../../limits.js';
@@ -45,9 +47,17 @@ export const command: CliCommand = {
     let headless: RunningHeadlessUi | undefined;
     if (ui instanceof HeadlessUi) {
       headless = await startHeadlessUi({ core, ui, server, port: uiPort });
+      const running = headless;
+      // Each entry address works once; after one is used, the next is printed (only this terminal sees it).
+      running.onEntryUsed = () => {
+        const next = running.newEntryUrl();
+        ctx.stdout.write(`助手界面地址已使用。如需在另一个浏览器窗口打开，请使用新地址：${next}\nThat address is spent; for another window use: ${next}\n`);
+      };
       ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
       if (ctx.options['no-open'] !== true && hasDesktop()) {
-        if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
+        // The opener gets a file only this user can read, not the code: its command line is visible in `ps`.
+        const page = await headless.writeEntryPage(join(core.config.dataDir, 'ui'));
+        if (!(await openExternal(pathToFileURL(page).href))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
       } else ctx.stdout.write('请在本机浏览器中打开上面的地址；PIN 输入框会在那里弹出。\n');
     }
     await stopRequested;
