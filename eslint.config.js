@@ -44,7 +44,39 @@ export default tseslint.config(
     files: ['src-agent/check/**/*.ts'],
     rules: restrict([
       ...CORE,
-      { group: ['**/api/**', '**/cli*'], message: 'check/ imports tokens and pki, not the API.' },
+      { group: ['**/api/**', '**/cli*', '**/app/**'], message: 'check/ imports service, tokens and pki, not the API or the window controller.' },
+    ]),
+  },
+  {
+    // The use cases sit under the API: the API imports service/, never the reverse.
+    // Of ui/ only the port (the interface PIN dialogs and notices come through).
+    files: ['src-agent/service/**/*.ts'],
+    rules: restrict([
+      ...CORE,
+      { group: ['**/api/**', '**/check/**', '**/cli.js', '**/cli/**', '**/app/**', '**/ui/*', '**/ui/**', '!**/ui/port.js'], message: 'service/ never imports the API, 环境检测, the CLI, the window controller or a UI (only ui/port).' },
+    ]),
+  },
+  {
+    // The window transports know the controller's handler type, never the API or the controller itself.
+    files: ['src-agent/ui/**/*.ts'],
+    rules: restrict([
+      ...CORE,
+      { group: ['**/api/**', '**/app/**', '**/cli.js', '**/cli/**', '**/check/**'], message: 'ui/ never imports the API or the window controller (src-agent/app hands it its handlers).' },
+    ]),
+  },
+  {
+    // The window controller (headless UI and Electron) uses service/ and check/, not the API.
+    files: ['src-agent/app/**/*.ts'],
+    rules: restrict([
+      ...CORE,
+      { group: ['**/api/**', '**/cli.js', '**/cli/**'], message: 'app/ reaches the API only through ApiView.' },
+    ]),
+  },
+  {
+    files: ['src-agent/api/**/*.ts'],
+    rules: restrict([
+      ...CORE,
+      { group: ['**/cli.js', '**/cli/**', '**/app/**'], message: 'api/ imports service/, not the CLI or the window controller.' },
     ]),
   },
   {

@@ -29,9 +29,13 @@ export const REQUESTS_PER_SECOND = 50;
 export const REQUEST_BURST = 100;
 /**
  * Frames over the rate a connection may send (each answered BUSY) before it is
- * closed with 1008 and no more of its frames are read (default 100).
+ * closed with 1008 and no more of its frames are read: a second token bucket of
+ * this burst (default 100) refilled at OVER_RATE_REFILL_PER_SECOND (default 10/s),
+ * so a page that keeps sending faster than ~60 frames/s is cut off however slowly
+ * the agent works through its frames.
  */
 export const MAX_FRAMES_OVER_RATE = 100;
+export const OVER_RATE_REFILL_PER_SECOND = 10;
 /** After a connection was closed for flooding, new connections of its (untrusted) origin are refused for this long, ms (default 10 s). */
 export const FLOOD_PENALTY_MS = 10_000;
 /** Time a WebSocket handshake may take before the socket is destroyed, ms (default 5 s). */

@@ -13,6 +13,7 @@ export function checkRunner(browserSeen?: () => BrowserSeen[]): RunCheck {
       core: ctx.core,
       ...(browserSeen ? { browserSeen } : {}),
       onLogin: (tokenId) => ctx.registerUserLogin(tokenId),
+      signing: ctx.signing,
       onProgress: (event) => ctx.progress({ id: event.id, index: event.index, total: event.total, ...(event.status ? { status: event.status } : {}) }),
       pin: async (token) => {
         if (ctx.signal.aborted) return null;

@@ -2,9 +2,8 @@ import type { Lang } from '../protocol/jsonrpc.js';
 import type { CheckReport, MethodName, MethodParams, MethodResult } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { UiPort } from '../ui/port.js';
-import type { AuditLog } from './audit-log.js';
-import type { ConsentStore } from './consent-store.js';
-import type { LoginPolicy } from './login-policy.js';
+import type { ConsentStore } from '../service/consent-store.js';
+import type { SigningUseCase } from '../service/signing/index.js';
 import type { Session } from './session.js';
 
 /** What check.run hands to the 环境检测 runner (src-agent/check). */
@@ -15,6 +14,8 @@ export interface CheckRunContext {
   origin: string;
   /** Register a login the user made in the 环境检测 PIN dialog. */
   registerUserLogin(tokenId: string): void;
+  /** The signing use case, for 环境检测's audited test signatures. */
+  signing: SigningUseCase;
   /** Sends a `check.progress` event to the page that asked. */
   progress(event: { id: string; index: number; total: number; status?: 'ok' | 'warn' | 'fail' | 'skipped' }): void;
   signal: AbortSignal;
@@ -27,8 +28,8 @@ export type RunCheck = (ctx: CheckRunContext) => Promise<CheckReport>;
 export interface ApiServices {
   core: AgentCore;
   ui: UiPort;
-  policy: LoginPolicy;
-  audit: AuditLog;
+  /** Every signature goes through here (login policy, audit, notice). */
+  signing: SigningUseCase;
   consents: ConsentStore;
   lang: Lang;
   runCheck?: RunCheck;

@@ -29,10 +29,9 @@ export class Dispatcher {
       return JSON.stringify(errorReply(null, new AssistantError('BAD_REQUEST', 'requests need an id; notifications are not accepted'), lang, -32600));
     }
     if (!session.bucket.take()) {
-      session.overRate++;
+      if (!session.overRate.take()) session.flooding = true;
       return this.#error(id, new AssistantError('BUSY', 'request rate exceeded'), session, method);
     }
-    session.overRate = 0;
     if (session.pending >= MAX_PENDING_PER_CONNECTION) return this.#error(id, new AssistantError('BUSY', 'too many pending requests'), session, method);
     session.pending++;
     try {

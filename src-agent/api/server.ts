@@ -13,20 +13,18 @@ import {
   MAX_CONNECTIONS_PER_ORIGIN,
   MAX_CONNECTIONS_TOTAL,
   MAX_FRAME_BYTES,
-  MAX_FRAMES_OVER_RATE,
   MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN,
   MAX_UNTRUSTED_CONNECTIONS_TOTAL,
   UNTRUSTED_IDLE_TIMEOUT_MS,
 } from '../limits.js';
 import type { AgentCore } from '../service/agent-core.js';
+import { ConsentStore } from '../service/consent-store.js';
+import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
 import type { UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
-import { AuditLog } from './audit-log.js';
-import { ConsentStore } from './consent-store.js';
 import type { RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { tokenSummary } from './handlers/tokens.js';
-import { LoginPolicy } from './login-policy.js';
 import { classifyOrigin, isLoopbackHost, type OriginClass } from './origin-policy.js';
 import { Session } from './session.js';
 
@@ -51,11 +49,15 @@ export interface ServerOptions {
   runCheck?: RunCheck;
   /** Idle time after which an untrusted connection is closed, ms (default UNTRUSTED_IDLE_TIMEOUT_MS; tests shorten it). */
   untrustedIdleMs?: number;
+  /** The signing use case (default: one over `core` and `ui`, closed with the server). */
+  signing?: SigningUseCase;
 }
 
 export interface RunningServer {
   port: number;
-  /** The login policy, e.g. for 环境检测 to register a user login. */
+  /** The signing use case every signature of this server goes through. */
+  signing: SigningUseCase;
+  /** The use case's login policy, e.g. for 环境检测 to register a user login. */
   policy: LoginPolicy;
   audit: AuditLog;
   consents: ConsentStore;
@@ -82,10 +84,9 @@ function refuse(socket: Socket, status: number, text: string): void {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core, ui } = options;
   const host = options.host ?? '127.0.0.1';
-  const audit = new AuditLog(core.config.dataDir);
   const consents = new ConsentStore(core.config.dataDir);
-  const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinCacheSeconds: core.config.pinCacheSeconds });
-  const rpc = new Dispatcher({ core, ui, policy, audit, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const signing = options.signing ?? createSigning(core, { ui });
+  const rpc = new Dispatcher({ core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
   const sessions = new Map<WebSocket, Session>();
   const perOrigin = new Map<string, number>();
   /** Open connections of origins that are not trusted (their own share of the slots). */
@@ -176,7 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (isBinary) return ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
       idle?.refresh();
       // Shed load before parsing: past its budget of BUSY answers a flooding connection is cut off.
-      if (session.overRate >= MAX_FRAMES_OVER_RATE) {
+      if (session.flooding) {
         shed = true;
         log.warn('connection closed for flooding', { origin, session: session.id });
         if (!session.trusted) penalties.set(origin, Date.now() + FLOOD_PENALTY_MS);
@@ -222,11 +223,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       for (const ws of sessions.keys()) ws.terminate();
-      policy.stop();
-      await policy.logoutAll();
-      audit.close();
+      if (!options.signing) await signing.close();
     })());
 
   const trustedSeen = (): { origin: string; time: string }[] => [...seen].map(([origin, time]) => ({ origin, time }));
-  return { port, policy, audit, consents, trustedSeen, close };
+  return { port, signing, policy: signing.policy, audit: signing.audit, consents, trustedSeen, close };
 }

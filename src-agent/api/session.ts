@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { notification } from '../protocol/jsonrpc.js';
 import type { EventMap, EventName } from '../protocol/types.js';
+import type { SiteRequester } from '../service/signing/index.js';
 import type { ConsentAnswer } from '../ui/port.js';
 import type { OriginClass } from './origin-policy.js';
+import { MAX_FRAMES_OVER_RATE, OVER_RATE_REFILL_PER_SECOND } from '../limits.js';
 import { TokenBucket } from './rate-limiter.js';
 
 /**
@@ -14,8 +17,10 @@ export class Session {
   /** Requests started and not yet answered. */
   pending = 0;
   readonly bucket = new TokenBucket();
-  /** Frames in a row refused for the request rate (the server closes the connection past MAX_FRAMES_OVER_RATE). */
-  overRate = 0;
+  /** BUSY answers for the rate this connection may still get; when empty the server closes it (shedding). */
+  readonly overRate = new TokenBucket(OVER_RATE_REFILL_PER_SECOND, MAX_FRAMES_OVER_RATE);
+  /** Set once the connection ran out of `overRate`: nothing more of it is parsed. */
+  flooding = false;
   /** Consent answers per method on this connection (a 'deny' is not asked again). */
   readonly consents = new Map<string, ConsentAnswer>();
   /** Consent dialogs in progress per method, so concurrent requests share one dialog. */
@@ -38,8 +43,13 @@ export class Session {
     return this.#closed.signal;
   }
 
+  /** The connection as the signing use case sees it. */
+  get requester(): SiteRequester {
+    return { kind: 'site', origin: this.origin, trusted: this.trusted, signal: this.signal };
+  }
+
   notify<E extends EventName>(method: E, params: EventMap[E]): void {
-    if (!this.signal.aborted) this.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+    if (!this.signal.aborted) this.send(JSON.stringify(notification(method, params)));
   }
 
   close(): void {

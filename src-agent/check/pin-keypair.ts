@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readCertParts } from '../pki/cert-parts.js';
-import { digestInfo, getHashAlgorithm, sm2Digest, sm2PublicPoint, sm2Verify } from '../pki/index.js';
+import { sm2Digest, sm2PublicPoint, sm2Verify } from '../pki/index.js';
 import { REASONS, toAssistantError } from '../protocol/errors.js';
 import type { CertEntry } from '../service/cert-service.js';
 import type { TokenInfo } from '../tokens/types.js';
@@ -8,26 +8,25 @@ import type { CheckContext, CheckGroup, Outcome } from './types.js';
 import { certName, isEncryptionCert, tokenName } from './types.js';
 
 /**
- * Signs sha256(random data) with the certificate's key on the token and
- * verifies it with the certificate's public key. True when the key matches.
- * SM2: the token signs e = SM3(Z ‖ data) (`SM2_SM3`, default signer id), verified over data.
+ * Signs a digest of random data with the certificate's key on the token,
+ * through the signing use case (audited as a test signature), and verifies it
+ * with the certificate's public key. True when the key matches.
+ * RSA/EC sign sha256(data); SM2 signs e = SM3(Z ‖ data) (raw format, default signer id), verified over data.
  */
 export async function proveKeyPair(ctx: CheckContext, entry: CertEntry): Promise<boolean> {
   const data = randomBytes(32);
-  if (entry.details.keyAlgorithm === 'SM2') {
-    const { spki } = readCertParts(entry.token.der).publicKey;
-    const sig = await ctx.core.tokens.sign(entry.token.id, 'SM2_SM3', sm2Digest(sm2PublicPoint(spki), data));
-    return sm2Verify(spki, data, sig);
-  }
-  const hash = createHash('sha256').update(data).digest();
+  const sm2 = entry.details.keyAlgorithm === 'SM2';
+  const { spki } = readCertParts(entry.token.der).publicKey;
+  const hash = sm2 ? sm2Digest(sm2PublicPoint(spki), data) : createHash('sha256').update(data).digest();
+  const { signature } = await ctx.signing().sign(
+    { kind: 'user', channel: 'check' },
+    { method: 'check.keypair', certId: entry.token.id, payload: { hash, hashAlgorithm: sm2 ? 'sm3' : 'sha256' }, format: 'raw', test: true },
+  );
+  if (sm2) return sm2Verify(spki, data, signature);
   const key = createPublicKey(entry.details.publicKeyPem);
-  if (entry.details.keyAlgorithm === 'RSA') {
-    const sig = await ctx.core.tokens.sign(entry.token.id, 'RSA_PKCS', digestInfo(hash, getHashAlgorithm('sha256')));
-    return verify('sha256', data, key, sig);
-  }
-  const sig = await ctx.core.tokens.sign(entry.token.id, 'ECDSA', hash);
+  if (entry.details.keyAlgorithm === 'RSA') return verify('sha256', data, key, signature);
   // The token layer returns DER; accept the bare r||s form too.
-  return verify('sha256', data, { key, dsaEncoding: sig[0] === 0x30 ? 'der' : 'ieee-p1363' }, sig);
+  return verify('sha256', data, { key, dsaEncoding: signature[0] === 0x30 ? 'der' : 'ieee-p1363' }, signature);
 }
 
 function loginFailure(token: TokenInfo, error: unknown): Outcome {

@@ -1,6 +1,8 @@
 import type { CheckReport, CheckResult } from '../protocol/types.js';
 import { toAssistantError, REASONS } from '../protocol/errors.js';
 import type { CertEntry } from '../service/cert-service.js';
+import { createSigning, type SigningUseCase } from '../service/signing/index.js';
+import type { UiPort } from '../ui/port.js';
 import { logger } from '../util/log.js';
 import { browserChecks } from './browser.js';
 import { certificateChecks } from './certificates.js';
@@ -13,6 +15,13 @@ import { assistantVersion, systemChecks } from './system.js';
 import type { CheckContext, CheckGroup, RunChecksOptions } from './types.js';
 
 const log = logger('check');
+
+/** For a run without the assistant's windows: test signatures use the login the run made, never a dialog. */
+const NO_DIALOGS: UiPort = {
+  askPin: async () => ({ kind: 'cancel' }),
+  askConsent: async () => 'deny',
+  notify: () => undefined,
+};
 
 /** The groups in the order a user meets them. */
 export const CHECK_GROUPS: readonly CheckGroup[] = [
@@ -30,6 +39,8 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
   const results: CheckResult[] = [];
   const cache = new Map<string, Promise<CertEntry[]>>();
   const total = CHECK_GROUPS.length;
+  let own: SigningUseCase | undefined;
+  const signing = (): SigningUseCase => options.signing ?? (own ??= createSigning(options.core, { ui: NO_DIALOGS }));
 
   for (const [index, group] of CHECK_GROUPS.entries()) {
     options.onProgress?.({ id: group.id, index, total });
@@ -39,6 +50,7 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
       core: options.core,
       now,
       tokens: options.core.tokens.tokens(),
+      signing,
       entries(tokenId, fresh = false) {
         let list = fresh ? undefined : cache.get(tokenId);
         if (!list) {
@@ -72,6 +84,11 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
         data: { reason: e.reason },
       });
     }
+  }
+  if (own) {
+    // The logins belong to whoever ran the check; only this run's policy and audit file end here.
+    own.policy.stop();
+    own.audit.close();
   }
   const summary = { ok: 0, warn: 0, fail: 0, skipped: 0 };
   for (const r of results) summary[r.status]++;

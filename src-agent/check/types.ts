@@ -2,6 +2,7 @@
 import type { CheckCategory, CheckResult, CheckStatus } from '../protocol/types.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
+import type { SigningUseCase } from '../service/signing/index.js';
 import type { TokenInfo } from '../tokens/types.js';
 
 /** A trusted origin that connected to the API in this run. */
@@ -30,6 +31,11 @@ export interface RunChecksOptions {
   browserSeen?: () => BrowserSeen[];
   /** The time checks judge validity against (default now). */
   now?: Date;
+  /**
+   * The signing use case the test signatures go through (audited, marked as
+   * tests). Absent: the run makes one over `core` with no dialogs.
+   */
+  signing?: SigningUseCase;
 }
 
 /**
@@ -56,6 +62,8 @@ export interface CheckContext {
   entries(tokenId: string, fresh?: boolean): Promise<CertEntry[]>;
   /** Tokens present at the start of the run. */
   tokens: TokenInfo[];
+  /** The signing use case for test signatures (the options' one, or one made for this run). */
+  signing(): SigningUseCase;
   /** Records one result; its duration is the time since the previous one in the group. */
   emit(outcome: Outcome): void;
 }

@@ -101,6 +101,19 @@ function assertSuite(cert: CertParts, info: HashInfo, profile: CmsProfile): void
 }
 
 /**
+ * The checks {@link signHash} makes before any key operation (hash length,
+ * validity, key usage, algorithm suite), for callers that must refuse before
+ * a PIN is asked.
+ * @throws AssistantError BAD_REQUEST, CERT_EXPIRED, CERT_UNUSABLE, UNSUPPORTED_ALGORITHM.
+ */
+export function preflightSign(input: Pick<SignHashInput, 'certificate' | 'hash' | 'hashAlgorithm' | 'profile' | 'now'>): void {
+  const info = validateHash(input.hash, input.hashAlgorithm);
+  const cert = readCertParts(input.certificate);
+  assertCanSign(cert, input.now ?? new Date());
+  assertSuite(cert, info, input.profile ?? 'cms');
+}
+
+/**
  * The private-key operation over `toBeSigned`: a digest for RSA/ECDSA; for SM2
  * the message itself when `sm2Message` (e = SM3(Z ‖ message) is computed
  * here), else a ready e (raw format: the caller computed SM3(Z ‖ M)).

@@ -12,7 +12,7 @@ export {
   HASH_ALGORITHMS, SUPPORTED_HASH_ALGORITHMS, getHashAlgorithm, validateHash, digestInfo, hashByOid,
 } from './hash.js';
 export type { HashAlgorithm, HashInfo } from './hash.js';
-export { signHash, assertCanSign } from './cms-sign.js';
+export { signHash, assertCanSign, preflightSign } from './cms-sign.js';
 export type { SignHashInput, SignHashResult, SignCallback, CmsProfile } from './cms-sign.js';
 export { SM2_DEFAULT_USER_ID, sm2Digest, sm2PublicPoint, sm2Verify, sm2VerifyCertificate, sm2Z } from './sm2.js';
 export { buildSignedAttributes, signedAttributesForSigning } from './signed-attributes.js';

@@ -147,6 +147,13 @@ export const REASONS = {
     en: 'The assistant is busy',
     remedyEn: 'Wait a few seconds and retry; avoid repeated clicks.',
   },
+  AUDIT_FAILED: {
+    code: -32050,
+    zh: '签章记录无法写入，签章未完成',
+    remedyZh: '互认助手须先记下每次签章才能交出签名。请清理磁盘空间（数据目录所在磁盘已满时）或确认数据目录可写，然后重新签章；如仍失败，请导出诊断报告给客服。',
+    en: 'The signature could not be recorded, so it was not released',
+    remedyEn: 'Free disk space or make the data folder writable, then sign again; if it persists, export the diagnostic report for support.',
+  },
   INTERNAL: {
     code: -32603,
     zh: '互认助手内部错误',

@@ -10,6 +10,8 @@ export interface SignRequest {
   format: 'cms' | 'raw';
   /** CMS encoding (default `cms`); `gmt0010` for SM2 certificates. */
   profile?: CmsProfile;
+  /** The time the certificate's validity is judged at (default now). */
+  now?: Date;
 }
 
 export interface SigningOptions {
@@ -34,8 +36,9 @@ export class SigningService {
       hashAlgorithm: request.hashAlgorithm,
       format: request.format,
       ...(request.profile ? { profile: request.profile } : {}),
+      ...(request.now ? { now: request.now } : {}),
       ...(this.options.sm2UserId ? { sm2UserId: this.options.sm2UserId } : {}),
-      sign: (mechanism, data) => this.tokens.sign(cert.token.id, mechanism, data),
+      sign: (mechanism, data) => this.tokens.sign(cert.token, mechanism, data),
     });
   }
 }

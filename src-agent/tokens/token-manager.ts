@@ -159,9 +159,13 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
     this.#emitIfChanged();
   }
 
-  /** Raw signature with the certificate's private key (RSA PKCS#1 v1.5 over a DigestInfo, DER ECDSA over a hash, DER SM2 over e). */
-  async sign(certId: string, mechanism: SignMechanism, data: Buffer): Promise<Buffer> {
-    const { token, cert } = await this.certificate(certId);
+  /**
+   * Raw signature with the certificate's private key (RSA PKCS#1 v1.5 over a DigestInfo, DER ECDSA over a hash, DER SM2 over e).
+   * Given the certificate a caller already resolved, nothing is looked up again.
+   */
+  async sign(certOrId: string | TokenCertificate, mechanism: SignMechanism, data: Buffer): Promise<Buffer> {
+    const cert = typeof certOrId === 'string' ? (await this.certificate(certOrId)).cert : certOrId;
+    const token = { id: cert.tokenId };
     const { route } = this.#route(token.id);
     const crashed = (): AssistantError => new AssistantError('MODULE_CRASHED', 'the token host restarted and the login was lost');
     if (route.lostLogin) throw crashed();

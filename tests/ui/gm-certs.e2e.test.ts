@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-agent/api/server.js';
 import { parseConfig } from '../../src-agent/config.js';
 import { startCore, type AgentCore } from '../../src-agent/service/agent-core.js';
+import { bridgeHandlers } from '../../src-agent/app/index.js';
 import { HeadlessUi, startHeadlessUi, type RunningHeadlessUi } from '../../src-agent/ui/headless/index.js';
 import { useSm2Fixtures } from '../helpers/sm2.js';
 import { CHROMIUM } from './ui-harness.js';
@@ -29,7 +30,7 @@ describe('certificates tab on an SKF SM2 key', () => {
     core = await startCore(config, { hostEnv: { SKF_SOFT_DIR: fx.skfDir }, pollIntervalMs: 0, logToFile: false });
     const ui = new HeadlessUi();
     api = await startServer({ core, ui, port: 0 });
-    headless = await startHeadlessUi({ core, ui, server: api, openFolder: async () => false });
+    headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: async () => false }) });
     browser = await chromium.launch(CHROMIUM);
     page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1000, height: 900 } })).newPage();
     await page.goto(headless.url);

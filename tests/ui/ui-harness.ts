@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src-agent/api/server.js';
 import { parseConfig } from '../../src-agent/config.js';
 import { startCore, type AgentCore } from '../../src-agent/service/agent-core.js';
+import { bridgeHandlers } from '../../src-agent/app/index.js';
 import { HeadlessUi, startHeadlessUi, type RunningHeadlessUi } from '../../src-agent/ui/headless/index.js';
 import { buildSdk } from '../../sdk/build.js';
 import { fixtureEnv, type FixtureManifest } from '../helpers/fixtures.js';
@@ -58,7 +59,7 @@ export async function startUiHarness(fx: FixtureManifest, options: { openFolder?
   const core = await startCore(config, { hostEnv: fixtureEnv(fx), pollIntervalMs: 200 });
   const ui = new HeadlessUi();
   const api = await startServer({ core, ui, port: 0 });
-  const headless = await startHeadlessUi({ core, ui, server: api, ...(options.openFolder ? { openFolder: options.openFolder } : { openFolder: async () => false }) });
+  const headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: options.openFolder ?? (async () => false) }) });
   return {
     core, api, headless, trustedMall, untrustedMall: `http://localhost:${mall.port}`, dataDir, configFile,
     stop: async () => {

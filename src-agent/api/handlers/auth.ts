@@ -1,16 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { serializeAuthPayload } from '../../protocol/schemas.js';
-import type { ApiServices, Handler } from '../context.js';
-import { signAudited } from './signing.js';
+import type { Handler } from '../context.js';
 
 /**
  * Proof of possession bound to the calling origin: a CMS over the hash of the
- * payload (SM3 for SM2 certificates, SHA-256 otherwise), where the payload names
- * the origin the assistant saw, the mall's nonce and a server nonce (so a page
+ * payload (SM3 for SM2 certificates, SHA-256 otherwise, chosen by the signing
+ * use case from the certificate it resolves), where the payload names the
+ * origin the assistant saw, the mall's nonce and a server nonce (so a page
  * never chooses the whole signed text).
  */
-export const challenge: Handler<'auth.challenge'> = async (params, session, services) => {
-  const hashAlgorithm = await hashFor(params.certId, services);
+export const challenge: Handler<'auth.challenge'> = async (params, session, { signing }) => {
   const payload = serializeAuthPayload({
     type: 'ca-assistant/auth',
     origin: session.origin,
@@ -18,20 +17,12 @@ export const challenge: Handler<'auth.challenge'> = async (params, session, serv
     serverNonce: randomBytes(16).toString('base64'),
     time: new Date().toISOString(),
   });
-  const hash = createHash(hashAlgorithm).update(payload, 'utf8').digest();
-  const result = await signAudited(
-    { method: 'auth.challenge', certId: params.certId, hash, hashAlgorithm, format: 'cms', documentName: '身份认证（auth.challenge）' },
-    session,
-    services,
-  );
-  return { certificate: result.certificate.toString('base64'), payload, signature: result.signature.toString('base64'), hashAlgorithm };
+  const result = await signing.sign(session.requester, {
+    method: 'auth.challenge',
+    certId: params.certId,
+    payload: { message: Buffer.from(payload, 'utf8') },
+    format: 'cms',
+    documentName: '身份认证（auth.challenge）',
+  });
+  return { certificate: result.certificate.toString('base64'), payload, signature: result.signature.toString('base64'), hashAlgorithm: result.hashAlgorithm as 'sha256' | 'sm3' };
 };
-
-/** SM2 keys sign SM3 hashes only. A certificate that cannot be found is left to signAudited, which audits the failure. */
-async function hashFor(certId: string, services: ApiServices): Promise<'sha256' | 'sm3'> {
-  try {
-    return (await services.core.certs.get(certId)).details.keyAlgorithm === 'SM2' ? 'sm3' : 'sha256';
-  } catch {
-    return 'sha256';
-  }
-}

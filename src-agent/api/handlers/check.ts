@@ -8,7 +8,8 @@ export const run: Handler<'check.run'> = async (_params, session, services) => {
     core: services.core,
     ui: services.ui,
     origin: session.origin,
-    registerUserLogin: (tokenId) => services.policy.registerUserLogin(tokenId),
+    registerUserLogin: (tokenId) => services.signing.policy.registerUserLogin(tokenId),
+    signing: services.signing,
     progress: (event) => session.notify('check.progress', event),
     signal: session.signal,
   });

@@ -1,20 +1,15 @@
 import type { Handler } from '../context.js';
-import { signAudited } from './signing.js';
 
-export const hash: Handler<'sign.hash'> = async (params, session, services) => {
-  const result = await signAudited(
-    {
-      method: 'sign.hash',
-      certId: params.certId,
-      hash: Buffer.from(params.hash, 'base64'),
-      hashAlgorithm: params.hashAlgorithm,
-      format: params.format,
-      ...(params.profile ? { profile: params.profile } : {}),
-      ...(params.document ? { documentName: params.document.name } : {}),
-    },
-    session,
-    services,
-  );
+/** sign.hash: a thin adapter over the signing use case. */
+export const hash: Handler<'sign.hash'> = async (params, session, { signing }) => {
+  const result = await signing.sign(session.requester, {
+    method: 'sign.hash',
+    certId: params.certId,
+    payload: { hash: Buffer.from(params.hash, 'base64'), hashAlgorithm: params.hashAlgorithm },
+    format: params.format,
+    ...(params.profile ? { profile: params.profile } : {}),
+    ...(params.document ? { documentName: params.document.name } : {}),
+  });
   return {
     signature: result.signature.toString('base64'),
     format: result.format,

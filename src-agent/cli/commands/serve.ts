@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bridgeHandlers } from '../../app/index.js';
 import { checkRunner } from '../../api/check-runner.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SHUTDOWN_TIMEOUT_MS, SLOT_POLL_INTERVAL_MS } from '../../limits.js';
@@ -46,7 +47,8 @@ export const command: CliCommand = {
     ctx.stdout.write(`互认助手已启动，监听 ws://127.0.0.1:${server.port}/\nCA assistant listening on ws://127.0.0.1:${server.port}/\n`);
     let headless: RunningHeadlessUi | undefined;
     if (ui instanceof HeadlessUi) {
-      headless = await startHeadlessUi({ core, ui, server, port: uiPort });
+      const api = server;
+      headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort });
       const running = headless;
       // Each entry address works once; after one is used, the next is printed (only this terminal sees it).
       running.onEntryUsed = () => {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { AssistantError } from '../../protocol/errors.js';
+import { createSigning } from '../../service/signing/index.js';
+import type { UiPort } from '../../ui/port.js';
 import { stringOption } from '../args.js';
 import { UsageError, type CliCommand } from '../command.js';
 import { hashOptions } from '../hash-option.js';
@@ -28,16 +29,22 @@ export const command: CliCommand = {
     if (profile !== undefined && profile !== 'cms' && profile !== 'gmt0010') throw new UsageError(`--profile 只能是 cms 或 gmt0010：${profile}`);
     const { hash, hashAlgorithm } = hashOptions(ctx.options);
     const core = await ctx.core();
-    const entry = await core.certs.get(certId);
-    const token = core.tokens.tokens().find((t) => t.id === entry.token.tokenId);
-    if (!token) throw new AssistantError('TOKEN_REMOVED');
-    if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; not tried', { retriesLeft: 0 });
-    if (!token.loggedIn) {
-      if (token.pin.finalTry) ctx.stderr.write('警告：这是最后一次输入机会，再输错 CA 锁将被锁定！\n');
-      const pin = await readPin(ctx.stdin, ctx.stderr, ctx.options['pin-stdin'] === true);
-      await core.tokens.login(token.id, pin);
+    // The terminal is this command's PIN dialog: asked once (a wrong PIN ends the command), never echoed.
+    const terminal: UiPort = {
+      askPin: async (request) => {
+        if (request.pin.finalTry) ctx.stderr.write('警告：这是最后一次输入机会，再输错 CA 锁将被锁定！\n');
+        return { kind: 'pin', pin: await readPin(ctx.stdin, ctx.stderr, ctx.options['pin-stdin'] === true) };
+      },
+      askConsent: async () => 'deny',
+      notify: () => undefined,
+    };
+    const signing = createSigning(core, { ui: terminal, policy: { maxPinAttempts: 1 } });
+    let result;
+    try {
+      result = await signing.sign({ kind: 'user', channel: 'cli' }, { method: 'cli.sign', certId, payload: { hash, hashAlgorithm }, format, ...(profile ? { profile } : {}) });
+    } finally {
+      await signing.close();
     }
-    const result = await core.signing.sign({ certId, hash, hashAlgorithm, format, ...(profile ? { profile } : {}) }, entry);
     await writeFile(out, result.signature);
     if (ctx.json) ctx.stdout.write(JSON.stringify({ out, format: result.format, signatureAlgorithm: result.signatureAlgorithm, bytes: result.signature.length }) + '\n');
     else ctx.stdout.write(`已签名：${out}（${result.format === 'cms' ? 'CMS/PKCS#7' : '原始签名'}，${result.signatureAlgorithm}，${result.signature.length} 字节）\n`);

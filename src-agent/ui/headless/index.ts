@@ -4,7 +4,6 @@ export { UI_TOKEN_HEADER } from './token.js';
 export { ENTRY_PAGE_NAME, writeEntryPage } from './entry-page.js';
 export type { HeadlessUiOptions, RunningHeadlessUi } from './server.js';
 export { HeadlessUi, hostOf, commonName } from './headless-ui.js';
-export { bridgeHandlers, tokenView } from './bridge-service.js';
-export type { BridgeHandlers, BridgeServiceOptions } from './bridge-service.js';
+export { tokenView, type BridgeHandlers } from '../controller-port.js';
 export { bridgeClientSource } from './client-script.js';
 export { hasDesktop, openExternal } from './open-external.js';

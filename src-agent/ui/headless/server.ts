@@ -17,17 +17,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isLoopbackHost } from '../../api/origin-policy.js';
-import type { RunningServer } from '../../api/server.js';
 import { REASONS, toAssistantError } from '../../protocol/errors.js';
 import type { AgentCore } from '../../service/agent-core.js';
 import { logger } from '../../util/log.js';
+import { isLoopbackHost } from '../../util/loopback.js';
 import { BRIDGE_EVENTS, BRIDGE_METHODS, type BridgeMethodName } from '../bridge.js';
-import { bridgeHandlers, tokenView, type BridgeHandlers } from './bridge-service.js';
+import { tokenView, type BridgeHandlers } from '../controller-port.js';
 import { bridgeClientSource } from './client-script.js';
-import { HeadlessUi } from './headless-ui.js';
 import { writeEntryPage } from './entry-page.js';
-import { openExternal } from './open-external.js';
+import type { HeadlessUi } from './headless-ui.js';
 import { UI_TOKEN_HEADER } from './token.js';
 
 const log = logger('headless');
@@ -53,14 +51,12 @@ const SECURITY_HEADERS = {
 
 export interface HeadlessUiOptions {
   core: AgentCore;
-  /** The UI port to serve (default: a new HeadlessUi). Give the same one to startServer. */
-  ui?: HeadlessUi;
-  /** The WebSocket API in this process (or a getter, when it starts after the UI). */
-  server?: RunningServer | (() => RunningServer | undefined);
+  /** The UI port to serve. Give the same one to startServer and the window controller. */
+  ui: HeadlessUi;
+  /** The window controller's handlers (src-agent/app `bridgeHandlers`) the bridge calls. */
+  handlers: BridgeHandlers;
   /** Port on 127.0.0.1 (default 0: any free port). */
   port?: number;
-  /** Opens folders for 诊断 (default: the desktop's opener, when there is a desktop). */
-  openFolder?: (dir: string) => Promise<boolean>;
 }
 
 export interface RunningHeadlessUi {
@@ -106,8 +102,7 @@ function cookieValue(req: IncomingMessage): string | undefined {
 /** Starts the headless UI on loopback. */
 export async function startHeadlessUi(options: HeadlessUiOptions): Promise<RunningHeadlessUi> {
   const { core } = options;
-  const ui = options.ui ?? new HeadlessUi();
-  const getServer = typeof options.server === 'function' ? options.server : () => options.server as RunningServer | undefined;
+  const { ui, handlers } = options;
   // The cookie opens pages; the page token opens the bridge. Different values, both per run.
   const cookieSecret = Buffer.from(randomBytes(32).toString('base64url'));
   const pageToken = Buffer.from(randomBytes(32).toString('base64url'));
@@ -131,7 +126,6 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     return false;
   };
   const dir = rendererDir();
-  const handlers = bridgeHandlers({ core, ui, server: getServer, openFolder: options.openFolder ?? openExternal });
   const streams = new Set<ServerResponse>();
   let port = 0;
 

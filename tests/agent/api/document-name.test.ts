@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog } from '../../../src-agent/api/audit-log.js';
+import { AuditLog } from '../../../src-agent/service/signing/audit-log.js';
 import { AssistantError } from '../../../src-agent/protocol/errors.js';
 import { errorReply } from '../../../src-agent/protocol/jsonrpc.js';
 import { parseParams } from '../../../src-agent/protocol/methods.js';

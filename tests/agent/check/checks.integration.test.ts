@@ -48,6 +48,17 @@ describe('runChecks on the fixture tokens', () => {
     expect(core.tokens.tokens().find((t) => t.label === '供应商')?.loggedIn).toBe(true);
   });
 
+  it('audits each test signature, marked as a test of 环境检测, and proves the expired certificate\'s key pair too', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(join(core.config.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tests = lines.filter((l) => l.method === 'check.keypair');
+    const proven = report.checks.filter((c) => c.id.startsWith('keypair:') && c.status === 'ok');
+    expect(tests.length).toBeGreaterThanOrEqual(proven.length);
+    expect(tests.every((l) => l.test === true && l.channel === 'check' && l.origin === null && l.format === 'raw')).toBe(true);
+    expect(tests.filter((l) => l.result === 'ok').length).toBe(proven.length);
+    expect(one('keypair:', '过期证书').status).toBe('ok');
+  });
+
   it('reports the system, service, driver and key checks', () => {
     const byId = new Map(report.checks.map((c) => [c.id, c]));
     expect(byId.get('system.os')?.status).toBe('ok');

@@ -9,6 +9,8 @@ import type { CheckContext } from '../../../src-agent/check/types.js';
 import { parseConfig } from '../../../src-agent/config.js';
 import type { CheckReport, CheckResult } from '../../../src-agent/protocol/types.js';
 import { startCore, type AgentCore } from '../../../src-agent/service/agent-core.js';
+import { createSigning } from '../../../src-agent/service/signing/index.js';
+import { ScriptedUi } from '../../../src-agent/ui/scripted-ui.js';
 import type { TokenInfo } from '../../../src-agent/tokens/types.js';
 import { useSm2Fixtures } from '../../helpers/sm2.js';
 
@@ -94,7 +96,8 @@ describe('环境检测 on the SKF device with the right PIN', () => {
   it('the SM2 key-pair proof fails when the certificate is not the key\'s (the encryption certificate\'s public key)', async () => {
     const sign = (await core.certs.list()).find((c) => c.token.id === signId);
     if (!sign) throw new Error('no signing certificate');
-    const ctx = { core } as unknown as CheckContext;
+    const signing = createSigning(core, { ui: new ScriptedUi() });
+    const ctx = { core, signing: () => signing } as unknown as CheckContext;
     expect(await proveKeyPair(ctx, sign)).toBe(true);
     expect(await proveKeyPair(ctx, { ...sign, token: { ...sign.token, der: fx.encCertDer } })).toBe(false);
   });

@@ -5,13 +5,13 @@
  * made in 环境检测 (origin null) serves trusted origins until it has been
  * idle `pinCacheSeconds`. Every entry ends on idle timeout, logout or removal.
  */
-import { DIALOG_TIMEOUT_MS } from '../limits.js';
-import { AssistantError } from '../protocol/errors.js';
-import type { CertEntry, CertificateService } from '../service/cert-service.js';
-import type { TokenManager } from '../tokens/token-manager.js';
-import type { TokenInfo } from '../tokens/types.js';
-import type { PinAnswer, PinRequest, UiPort } from '../ui/port.js';
-import { logger } from '../util/log.js';
+import { DIALOG_TIMEOUT_MS } from '../../limits.js';
+import { AssistantError } from '../../protocol/errors.js';
+import type { TokenManager } from '../../tokens/token-manager.js';
+import type { TokenInfo } from '../../tokens/types.js';
+import type { PinAnswer, PinRequest, UiPort } from '../../ui/port.js';
+import { logger } from '../../util/log.js';
+import type { CertEntry, CertificateService } from '../cert-service.js';
 
 const log = logger('login-policy');
 
@@ -25,6 +25,8 @@ export interface KeyUse {
   documentName?: string;
   /** Aborted when the connection goes away. */
   signal?: AbortSignal;
+  /** Any active login will do (环境检测's test signature, which hands nothing out). */
+  anyLogin?: boolean;
 }
 
 export interface LoginPolicyOptions {
@@ -35,6 +37,8 @@ export interface LoginPolicyOptions {
   pinCacheSeconds: number;
   /** PIN dialog timeout, ms (default DIALOG_TIMEOUT_MS). */
   dialogTimeoutMs?: number;
+  /** Wrong PINs asked again before the error goes to the caller (default: until cancelled or locked; the CLI: 1). */
+  maxPinAttempts?: number;
   now?: () => number;
 }
 
@@ -74,7 +78,7 @@ export class LoginPolicy {
     return this.#serialize(tokenId, async () => {
       const token = this.#token(tokenId);
       if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; no dialog shown', { retriesLeft: 0 });
-      if (token.loggedIn && this.#allowed(tokenId, use)) {
+      if (token.loggedIn && (use.anyLogin || this.#allowed(tokenId, use))) {
         this.#touch(tokenId, use);
         return op();
       }
@@ -152,6 +156,7 @@ export class LoginPolicy {
         return;
       } catch (error) {
         if (!AssistantError.is(error) || (error.reason !== 'PIN_INCORRECT' && error.reason !== 'PIN_LEN_RANGE')) throw error;
+        if (attempt >= (this.options.maxPinAttempts ?? Infinity)) throw error;
         token = this.#token(token.id);
         if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked after a wrong PIN', { retriesLeft: 0 });
         lastError = error.reason;

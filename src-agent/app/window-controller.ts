@@ -1,37 +1,44 @@
 /**
- * What each bridge method does, independent of the transport: the headless
- * HTTP bridge calls these, and Electron's main process can too.
+ * The assistant window's application controller: what each bridge method
+ * does, independent of the transport. The headless UI's HTTP bridge and
+ * Electron's IPC both call these. It knows the API only through {@link ApiView}.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningServer } from '../../api/server.js';
-import { runChecks, writeReport } from '../../check/index.js';
-import { parseConfig } from '../../config.js';
-import { AssistantError } from '../../protocol/errors.js';
-import type { CheckReport } from '../../protocol/types.js';
-import type { AgentCore } from '../../service/agent-core.js';
-import type { TokenInfo } from '../../tokens/types.js';
-import { parseCertificate } from '../../pki/index.js';
-import type { BridgeMethodName, BridgeParams, BridgeResult, CertView, SettingsView, StatusView, TokenView } from '../bridge.js';
-import { commonName, type HeadlessUi } from './headless-ui.js';
+import { runChecks, writeReport } from '../check/index.js';
+import type { BrowserSeen } from '../check/types.js';
+import { parseConfig } from '../config.js';
+import { AssistantError } from '../protocol/errors.js';
+import type { CheckReport } from '../protocol/types.js';
+import type { AgentCore } from '../service/agent-core.js';
+import type { ConsentStore } from '../service/consent-store.js';
+import type { SigningUseCase } from '../service/signing/index.js';
+import { parseCertificate } from '../pki/index.js';
+import type { CertView, SettingsView, StatusView } from '../ui/bridge.js';
+import { tokenView, type BridgeHandlers } from '../ui/controller-port.js';
+import { commonName, type HeadlessUi } from '../ui/headless/headless-ui.js';
 
-export type BridgeHandlers = { [M in BridgeMethodName]: (params: BridgeParams<M>) => Promise<BridgeResult<M>> };
+export { tokenView };
+export type { BridgeHandlers };
+
+/** What the controller needs of the WebSocket API running in this process (the API's RunningServer has it). */
+export interface ApiView {
+  port: number;
+  signing: SigningUseCase;
+  consents: ConsentStore;
+  trustedSeen(): BrowserSeen[];
+}
 
 export interface BridgeServiceOptions {
   core: AgentCore;
   ui: HeadlessUi;
   /** The WebSocket API, when it runs in this process. */
-  server: () => RunningServer | undefined;
+  server: () => ApiView | undefined;
   /** Opens a folder in the desktop's file manager; resolves false when there is no desktop. */
   openFolder: (dir: string) => Promise<boolean>;
 }
 
 const DAY_MS = 86_400_000;
-
-export function tokenView(t: TokenInfo): TokenView {
-  const { minLength, maxLength, protectedAuthPath, countLow, finalTry, locked, retriesLeft } = t.pin;
-  return { id: t.id, label: t.label, manufacturer: t.manufacturer, serial: t.serial, loggedIn: t.loggedIn, pin: { minLength, maxLength, protectedAuthPath, countLow, finalTry, locked, ...(retriesLeft !== undefined ? { retriesLeft } : {}) } };
-}
 
 /** Builds the bridge handlers over the core, the API server and the headless UI port. */
 export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
@@ -58,7 +65,8 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
     const report = await runChecks({
       core,
       ...(server ? { browserSeen: () => server.trustedSeen(), port: server.port } : {}),
-      onLogin: (tokenId) => server?.policy.registerUserLogin(tokenId),
+      onLogin: (tokenId) => server?.signing.policy.registerUserLogin(tokenId),
+      ...(server ? { signing: server.signing } : {}),
       onProgress: (e) => ui.checkProgress({ id: e.id, index: e.index, total: e.total, ...(e.status ? { status: e.status } : {}), ...(e.titleZh ? { titleZh: e.titleZh } : {}) }),
       pin: async (token) => {
         const answer = await ui.askPin({ origin: null, token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial }, pin: token.pin, attempt: 1 }, signal);

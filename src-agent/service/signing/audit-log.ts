@@ -3,30 +3,42 @@
  * with a synchronous write to an append-mode fd before the reply is sent (a
  * killed agent loses none), fsynced within AUDIT_FSYNC_MS (a power cut loses
  * at most that), rotated by size. Records never contain a PIN.
+ *
+ * It fails closed: a record that cannot be written throws AUDIT_FAILED, and the
+ * signing use case then withholds the signature (no signature leaves unrecorded).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_FSYNC_MS, AUDIT_KEEP_FILES, AUDIT_ROTATE_BYTES } from '../limits.js';
-import { jsonLine } from '../util/json-line.js';
-import { logger } from '../util/log.js';
+import { AUDIT_FSYNC_MS, AUDIT_KEEP_FILES, AUDIT_ROTATE_BYTES } from '../../limits.js';
+import { AssistantError } from '../../protocol/errors.js';
+import { jsonLine } from '../../util/json-line.js';
+import { logger } from '../../util/log.js';
 
 const log = logger('audit');
 
 /** One signature attempt. */
 export interface AuditRecord {
   time: string;
-  /** The calling web origin; null for the assistant itself. */
+  /** The calling web origin; null for the user in the assistant. */
   origin: string | null;
-  method: 'sign.hash' | 'auth.challenge';
-  certId: string;
+  /** For the user in the assistant: the command line, 环境检测 or the assistant window. */
+  channel?: 'cli' | 'check' | 'window';
+  /** What was asked: `sign.hash`, `auth.challenge`, `check.keypair`, or a later route's name. */
+  method: string;
+  /** null when the route has no token certificate (or none was named). */
+  certId: string | null;
   /** null when the certificate could not be found. */
   certFingerprintSha256: string | null;
-  hashAlgorithm: string;
+  hashAlgorithm: string | null;
   /** The signed digest, lower-case hex. */
-  hash: string;
-  format: 'cms' | 'raw';
+  hash: string | null;
+  format: string | null;
   /** The site's claim, as sent. */
   documentName: string | null;
+  /** A 环境检测 test signature over random data, never handed to anyone. */
+  test?: true;
+  /** Route-specific facts (scalars only), e.g. a timestamp authority. */
+  extra?: Record<string, string | number | boolean | null>;
   /** `ok`, or the error reason. */
   result: string;
 }
@@ -45,6 +57,8 @@ export class AuditLog {
   readonly file: string;
   #fd: number | undefined;
   #size = 0;
+  /** A write failed part-way: the next record starts on a new line. */
+  #torn = false;
   #fsyncTimer: NodeJS.Timeout | undefined;
   readonly #rotateBytes: number;
   readonly #keepFiles: number;
@@ -60,19 +74,24 @@ export class AuditLog {
 
   /**
    * Appends a record; returns once the bytes are in the OS (write(2) done).
-   * A failing disk is logged, never thrown: the caller's answer still goes out.
+   * @throws AssistantError AUDIT_FAILED when the record could not be written (disk full, folder not writable).
    */
   append(record: AuditRecord): void {
-    const line = Buffer.from(jsonLine(record) + '\n', 'utf8');
+    const line = Buffer.from((this.#torn ? '\n' : '') + jsonLine(record) + '\n', 'utf8');
+    let written = 0;
     try {
       this.#open();
       if (this.#size > 0 && this.#size + line.length > this.#rotateBytes) this.#rotate();
-      let written = 0;
       while (written < line.length) written += writeSync(this.#open(), line, written);
       this.#size += line.length;
+      this.#torn = false;
       this.#scheduleFsync();
     } catch (error) {
-      log.error('audit record not written', { error: (error as Error).message });
+      if (written > 0) this.#torn = true;
+      this.#drop();
+      const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+      log.error('audit record not written', { code, error: (error as Error).message });
+      throw new AssistantError('AUDIT_FAILED', `audit record not written (${code})`, { detailZh: auditFailureZh(code), errno: code });
     }
   }
 
@@ -93,6 +112,18 @@ export class AuditLog {
     } catch (error) {
       log.error('audit fsync failed', { error: (error as Error).message });
     }
+  }
+
+  /** Forgets the fd after a failure, so the next record reopens (the folder may be back). */
+  #drop(): void {
+    if (this.#fd !== undefined) {
+      try {
+        closeSync(this.#fd);
+      } catch {
+        // already unusable
+      }
+    }
+    this.#fd = undefined;
   }
 
   #open(): number {
@@ -122,4 +153,12 @@ export class AuditLog {
     else rmSync(this.file, { force: true });
     this.#open();
   }
+}
+
+/** The user's line for a failed audit write: what is wrong, never a path. */
+function auditFailureZh(code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return '数据目录所在磁盘已满，签章记录无法写入';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return '数据目录不可写（权限不足或为只读磁盘），签章记录无法写入';
+  if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') return '数据目录中的签章记录文件夹被同名文件占用，签章记录无法写入';
+  return '签章记录无法写入数据目录';
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, type AuditRecord } from '../../../src-agent/api/audit-log.js';
+import { AuditLog, type AuditRecord } from '../../../src-agent/service/signing/audit-log.js';
 
 const record = (i: number): AuditRecord => ({
   time: new Date(0).toISOString(), origin: 'https://mall.example', method: 'sign.hash', certId: `c.${i}`, certFingerprintSha256: null,
