@@ -10,10 +10,13 @@ import type { Session } from './session.js';
 export interface CheckRunContext {
   core: AgentCore;
   ui: UiPort;
-  /** The page that asked. */
+  /** The page that asked (a trusted origin: check.run is for those only). */
   origin: string;
-  /** Register a login the user made in the 环境检测 PIN dialog. */
-  registerUserLogin(tokenId: string): void;
+  /**
+   * Registers a login made in this check's PIN dialog, for the asking origin
+   * only: a page-initiated 环境检测 never makes a login anyone else may use.
+   */
+  registerLogin(tokenId: string): void;
   /** The signing use case, for 环境检测's audited test signatures. */
   signing: SigningUseCase;
   /** Sends a `check.progress` event to the page that asked. */

@@ -50,6 +50,9 @@ export class Dispatcher {
     if (spec.access !== 'public' && session.originClass === 'refused') {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `origin ${session.origin} may not call ${method}`);
     }
+    if (spec.access === 'trusted' && !session.trusted) {
+      throw new AssistantError('ORIGIN_NOT_ALLOWED', `${method} is for trusted origins only; ${session.origin} is not one`, { detailZh: '环境检测只能由单位配置的可信商城网站发起，或在互认助手窗口中运行。' });
+    }
     const parsed = parseParams(method, params);
     if (spec.access !== 'public') await this.#authorize(session, method);
     return HANDLERS[method](parsed, session, this.services);

@@ -64,7 +64,16 @@ export class LoginPolicy {
    * serves trusted origins until idle for `pinCacheSeconds` or the key is removed.
    */
   registerUserLogin(tokenId: string): void {
-    this.#grantsOf(tokenId).set(null, this.#now());
+    this.registerLogin(tokenId, null);
+  }
+
+  /**
+   * Records a login made for `origin` outside {@link withLogin} (a
+   * page-initiated 环境检测): it serves that origin only; null is the user's
+   * login, which also serves trusted origins.
+   */
+  registerLogin(tokenId: string, origin: string | null): void {
+    this.#grantsOf(tokenId).set(origin, this.#now());
   }
 
   /**
