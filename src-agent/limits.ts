@@ -64,6 +64,13 @@ export const DEFERRED_START_DELAY_MS = 1_500;
  */
 export const SKF_SIGNER_RECHECK_MS = 10_000;
 
+/**
+ * Consent dialogs one untrusted origin may have open at once (default 1); its
+ * other requests meanwhile are refused BUSY, not queued behind the dialog.
+ */
+export const MAX_PENDING_CONSENTS_PER_ORIGIN = 1;
+/** Consent dialogs open at once for all origins together (default 3): subdomains cannot queue a wall of dialogs in front of a trusted mall's PIN dialog. */
+export const MAX_PENDING_CONSENTS_TOTAL = 3;
 /** How long the user has to answer a PIN or consent dialog, ms (default 2 min). */
 export const DIALOG_TIMEOUT_MS = 120_000;
 /** Idle time after which a 环境检测 login stops serving trusted origins, s (default 600; config `pinCacheSeconds`). */

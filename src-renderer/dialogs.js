@@ -124,7 +124,9 @@ export function mountDialogs(assistant) {
     const form = h('form', { method: 'dialog', class: 'consent-form' },
       h('header', {}, h('div', { class: 'asker-label' }, t('consentTitle')), h('div', { class: 'asker' }, view.host), h('div', { class: 'origin-full' }, view.origin)),
       h('p', {}, t('consentText')),
+      view.documentName !== undefined ? h('div', { class: 'doc-claim' }, h('div', { class: 'asker-label' }, t('consentDoc')), h('div', { class: 'doc-name' }, `「${view.documentName}」`)) : null,
       h('div', { class: 'buttons' },
+        h('button', { type: 'button', class: 'danger-outline', onclick: () => answer('block') }, t('consentBlock')),
         h('button', { type: 'button', class: 'danger-outline', 'data-autofocus': true, onclick: () => answer('deny') }, t('consentDeny')),
         h('button', { type: 'button', onclick: () => answer('once') }, t('consentOnce')),
         h('button', { type: 'button', onclick: () => answer('always') }, t('consentAlways'))));
@@ -174,8 +176,11 @@ export function mountDialogs(assistant) {
       clearTimeout(current.timer);
       current = null;
       show('pin', view);
-    } else if (current) queue.push({ kind: 'pin', view });
-    else show('pin', view);
+    } else if (current) {
+      // A PIN dialog is someone signing and waiting: it goes before queued consent dialogs of other sites.
+      const firstConsent = queue.findIndex((q) => q.kind === 'consent');
+      queue.splice(firstConsent < 0 ? queue.length : firstConsent, 0, { kind: 'pin', view });
+    } else show('pin', view);
   });
   assistant.on('consentRequest', (view) => (current ? queue.push({ kind: 'consent', view }) : show('consent', view)));
   assistant.on('confirmRequest', (view) => (current ? queue.push({ kind: 'confirm', view }) : show('confirm', view)));

@@ -115,6 +115,8 @@ const STRINGS = {
   consentOnce: ['仅此一次', 'Only this time'],
   consentAlways: ['始终允许', 'Always allow'],
   consentDeny: ['拒绝', 'Deny'],
+  consentBlock: ['始终拒绝', 'Always deny'],
+  consentDoc: ['网站声明要签署的文件', 'Document the site says it signs'],
   confirmModulesTitle: ['确认修改 CA 锁驱动', 'Confirm the change of key drivers'],
   confirmModulesText: ['驱动是互认助手下次启动时加载的程序。只有您本人刚刚在设置中修改、并且认识这些文件时才确认。', 'Drivers are programs the assistant loads at its next start. Confirm only if you just changed them in the settings and know these files.'],
   confirmBefore: ['修改前', 'Before'],

@@ -11,12 +11,15 @@ import type { JsonRpcId, MethodName, MethodResult } from '../protocol/types.js';
 import type { ConsentAnswer } from '../ui/port.js';
 import { logger } from '../util/log.js';
 import type { ApiServices } from './context.js';
+import { ConsentGate } from './consent-gate.js';
 import { HANDLERS } from './handlers/index.js';
 import type { Session } from './session.js';
 
 const log = logger('api');
 
 export class Dispatcher {
+  readonly #gate = new ConsentGate();
+
   constructor(private readonly services: ApiServices) {}
 
   /** Handles one text frame; resolves to the reply frame (JSON text). */
@@ -54,37 +57,39 @@ export class Dispatcher {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `${method} is for trusted origins only; ${session.origin} is not one`, { detailZh: '环境检测只能由单位配置的可信商城网站发起，或在互认助手窗口中运行。' });
     }
     const parsed = parseParams(method, params);
-    if (spec.access !== 'public') await this.#authorize(session, method);
+    const documentName = (parsed as { document?: { name?: string } }).document?.name;
+    if (spec.access !== 'public') await this.#authorize(session, method, documentName);
     return HANDLERS[method](parsed, session, this.services);
   }
 
-  /** Trusted, or allowed by the user (stored “always”, or asked now). */
-  async #authorize(session: Session, method: string): Promise<void> {
-    if (session.trusted || this.services.consents.has(session.origin)) return;
-    if (session.consents.get(method) === 'deny') throw new AssistantError('USER_DENIED', `consent for ${method} denied earlier on this connection`);
-    let ask = session.consentAsks.get(method);
-    if (!ask) {
-      ask = this.#askConsent(session, method);
-      session.consentAsks.set(method, ask);
-      void ask.finally(() => session.consentAsks.delete(method)).catch(() => undefined);
-    }
-    const answer = await ask;
+  /**
+   * Trusted, or allowed by the user: stored “always”, or asked now for this one
+   * request (“仅此一次” covers the request that asked, nothing else). 拒绝 refuses
+   * the origin for the rest of the run, “始终拒绝” from now on; while one of its
+   * dialogs is open its other requests are refused BUSY (ConsentGate).
+   */
+  async #authorize(session: Session, method: string, documentName: string | undefined): Promise<void> {
+    const { consents } = this.services;
+    if (session.trusted || consents.has(session.origin)) return;
+    if (consents.isBlocked(session.origin)) throw new AssistantError('USER_DENIED', `${session.origin} blocked by the user (始终拒绝)`);
+    if (this.#gate.denied(session.origin)) throw new AssistantError('USER_DENIED', `${session.origin} denied earlier in this run`);
+    const answer = await this.#gate.run(session.origin, () => this.#askConsent(session, method, documentName));
     log.info('consent', { origin: session.origin, method, answer });
-    if (answer === 'deny') {
-      session.consents.set(method, 'deny');
-      throw new AssistantError('USER_DENIED', `user denied ${session.origin} ${method}`);
-    }
-    if (answer === 'always') this.services.consents.grant(session.origin);
+    if (answer === 'always') return consents.grant(session.origin);
+    if (answer === 'once') return;
+    if (answer === 'block') consents.block(session.origin);
+    else this.#gate.deny(session.origin);
+    throw new AssistantError('USER_DENIED', `user denied ${session.origin} ${method}`);
   }
 
-  async #askConsent(session: Session, method: string): Promise<ConsentAnswer> {
+  async #askConsent(session: Session, method: string, documentName: string | undefined): Promise<ConsentAnswer> {
     const timeout = AbortSignal.timeout(DIALOG_TIMEOUT_MS);
     const signal = AbortSignal.any([session.signal, timeout]);
     return new Promise<ConsentAnswer>((resolve, reject) => {
       const onAbort = (): void => reject(new AssistantError(timeout.aborted ? 'TIMEOUT' : 'USER_CANCELLED', 'consent dialog ended without an answer'));
       signal.addEventListener('abort', onAbort, { once: true });
       this.services.ui
-        .askConsent({ origin: session.origin, method }, signal)
+        .askConsent({ origin: session.origin, method, ...(documentName !== undefined ? { documentName } : {}) }, signal)
         .then(resolve, reject)
         .finally(() => signal.removeEventListener('abort', onAbort));
     });

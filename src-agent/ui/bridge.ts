@@ -34,7 +34,7 @@ export const BRIDGE_METHODS = {
     z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional() }),
   ),
   /** Answers an open consent dialog. */
-  answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny']) })),
+  answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny', 'block']) })),
   /** Answers an open confirmation (a change of drivers asked for by setSettings). */
   answerConfirm: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['confirm', 'cancel']) })),
   listCerts: method<{ certs: CertView[] }>()(empty),
@@ -157,6 +157,8 @@ export interface ConsentDialogView {
   origin: string;
   host: string;
   method: string;
+  /** For a signature: the site's claim of what it signs. */
+  documentName?: string;
 }
 
 export interface ConfirmDialogView {

@@ -69,7 +69,7 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
   }
 
   askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
-    const view: ConsentDialogView = { id: randomUUID(), origin: request.origin, host: hostOf(request.origin) ?? request.origin, method: request.method };
+    const view: ConsentDialogView = { id: randomUUID(), origin: request.origin, host: hostOf(request.origin) ?? request.origin, method: request.method, ...(request.documentName !== undefined ? { documentName: request.documentName } : {}) };
     return this.#open<ConsentAnswer>('consent', view, 'deny', signal);
   }
 
