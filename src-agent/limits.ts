@@ -80,8 +80,20 @@ export const DEFAULT_PIN_CACHE_SECONDS = 600;
 export const AUDIT_FSYNC_MS = 1_000;
 /** Audit log: rotate when the file exceeds this size, bytes (default 10 MiB). */
 export const AUDIT_ROTATE_BYTES = 10 * 1024 * 1024;
-/** Audit log: rotated files kept (default 5). */
+/** Audit log: rotated files kept (default 5), unless a file holds signatures younger than AUDIT_RETENTION_DAYS. */
 export const AUDIT_KEEP_FILES = 5;
+/**
+ * Audit log: a rotated file of signature records is never dropped while its
+ * newest record is younger than this, days (default 365): rotation keeps more
+ * files instead. Signatures need a PIN or a human, so this cannot be flooded.
+ */
+export const AUDIT_RETENTION_DAYS = 365;
+/** Refused requests (no signature made) go to `refused.jsonl`, rotated at this size, bytes (default 2 MiB)… */
+export const AUDIT_REFUSED_ROTATE_BYTES = 2 * 1024 * 1024;
+/** …keeping this many old files (default 2); they can never push signature records out. */
+export const AUDIT_REFUSED_KEEP_FILES = 2;
+/** Refused-request records written per origin per minute (default 30); the rest are counted in one `SUPPRESSED` record. */
+export const AUDIT_REFUSED_PER_ORIGIN_PER_MINUTE = 30;
 
 /** Largest seal image accepted from a token or config, bytes (default 2 MiB). */
 export const MAX_SEAL_IMAGE_BYTES = 2 * 1024 * 1024;
