@@ -71,6 +71,12 @@ export const SKF_SIGNER_RECHECK_MS = 10_000;
 export const MAX_PENDING_CONSENTS_PER_ORIGIN = 1;
 /** Consent dialogs open at once for all origins together (default 3): subdomains cannot queue a wall of dialogs in front of a trusted mall's PIN dialog. */
 export const MAX_PENDING_CONSENTS_TOTAL = 3;
+/**
+ * Signature requests one origin may have queued or running per token, across
+ * all its connections (default 16, one connection's worth); more are refused BUSY. Origins take turns
+ * on a token, so another site's PIN dialog comes next, not after these.
+ */
+export const MAX_QUEUED_SIGNATURES_PER_ORIGIN = 16;
 /** How long the user has to answer a PIN or consent dialog, ms (default 2 min). */
 export const DIALOG_TIMEOUT_MS = 120_000;
 /** Idle time after which a 环境检测 login stops serving trusted origins, s (default 600; config `pinCacheSeconds`). */

@@ -5,13 +5,14 @@
  * made in 环境检测 (origin null) serves trusted origins until it has been
  * idle `pinCacheSeconds`. Every entry ends on idle timeout, logout or removal.
  */
-import { DIALOG_TIMEOUT_MS } from '../../limits.js';
+import { DIALOG_TIMEOUT_MS, MAX_QUEUED_SIGNATURES_PER_ORIGIN } from '../../limits.js';
 import { AssistantError } from '../../protocol/errors.js';
 import type { TokenManager } from '../../tokens/token-manager.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import type { PinAnswer, PinRequest, UiPort } from '../../ui/port.js';
 import { logger } from '../../util/log.js';
 import type { CertEntry, CertificateService } from '../cert-service.js';
+import { FairQueue } from './fair-queue.js';
 
 const log = logger('login-policy');
 
@@ -47,7 +48,8 @@ type Grants = Map<string | null, number>;
 
 export class LoginPolicy {
   readonly #grants = new Map<string, Grants>();
-  readonly #queues = new Map<string, Promise<unknown>>();
+  /** One call per token at a time, origins taking turns, a bound per origin (across its connections). */
+  readonly #queue = new FairQueue(MAX_QUEUED_SIGNATURES_PER_ORIGIN);
   readonly #now: () => number;
   readonly #sweep: NodeJS.Timeout;
   readonly #offChanged: () => void;
@@ -79,12 +81,13 @@ export class LoginPolicy {
   /**
    * Runs `op` with the certificate's token logged in for `use.origin`, asking
    * the PIN when this origin has no live login. Calls on one token run one at
-   * a time (so at most one PIN dialog per token).
-   * @throws AssistantError PIN_LOCKED (no dialog shown), USER_CANCELLED, TIMEOUT, TOKEN_REMOVED, and whatever `op` throws.
+   * a time (so at most one PIN dialog per token), origins taking turns; an
+   * origin may have MAX_QUEUED_SIGNATURES_PER_ORIGIN calls queued per token.
+   * @throws AssistantError BUSY (too many queued for this origin), PIN_LOCKED (no dialog shown), USER_CANCELLED, TIMEOUT, TOKEN_REMOVED, and whatever `op` throws.
    */
   async withLogin<T>(use: KeyUse, entry: CertEntry, op: () => Promise<T>): Promise<T> {
     const tokenId = entry.token.tokenId;
-    return this.#serialize(tokenId, async () => {
+    return this.#queue.run(tokenId, use.origin, async () => {
       const token = this.#token(tokenId);
       if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; no dialog shown', { retriesLeft: 0 });
       if (token.loggedIn && (use.anyLogin || this.#allowed(tokenId, use))) {
@@ -201,15 +204,9 @@ export class LoginPolicy {
     });
   }
 
-  async #serialize<T>(tokenId: string, body: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(tokenId) ?? Promise.resolve();
-    const run = previous.then(body, body);
-    const tail = run.then(() => undefined, () => undefined);
-    this.#queues.set(tokenId, tail);
-    void tail.then(() => {
-      if (this.#queues.get(tokenId) === tail) this.#queues.delete(tokenId);
-    });
-    return run;
+  /** Runs `body` in the token's queue as the assistant's own job (logout, idle expiry), never refused. */
+  #serialize<T>(tokenId: string, body: () => Promise<T>): Promise<T> {
+    return this.#queue.run(tokenId, '\u0000assistant', body, false);
   }
 
   #onChanged(tokens: TokenInfo[]): void {
@@ -223,7 +220,7 @@ export class LoginPolicy {
   async #expireIdle(): Promise<void> {
     for (const [tokenId, grants] of [...this.#grants]) {
       if ([...grants.values()].some((lastUse) => this.#fresh(lastUse))) continue;
-      if (this.#queues.has(tokenId)) continue;
+      if (this.#queue.busy(tokenId)) continue;
       await this.#serialize(tokenId, async () => {
         const current = this.#grants.get(tokenId);
         if (current && [...current.values()].some((lastUse) => this.#fresh(lastUse))) return;
