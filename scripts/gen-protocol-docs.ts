@@ -55,7 +55,7 @@ function renderMethods(): string[] {
     const spec = METHODS[name];
     const schema = z.toJSONSchema(spec.params) as JsonSchemaNode;
     const rows = paramRows(schema);
-    const access = spec.access === 'public' ? '任何网站' : '受信任网站，或经用户在互认助手中授权的网站';
+    const access = spec.access === 'public' ? '任何网站' : spec.access === 'trusted' ? '仅受信任网站（trustedOrigins）；其他网站即使已获授权也返回 ORIGIN_NOT_ALLOWED，不弹授权窗口' : '受信任网站，或经用户在互认助手中授权的网站';
     return [
       `### \`${name}\``,
       '',

@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
       stdin: process.stdin,
+      // SIGKILL, not exit(): a native thread that blocks the shutdown blocks exit()'s cleanup too.
+      exitBackstop: (ms) => setTimeout(() => process.kill(process.pid, 'SIGKILL'), ms).unref(),
     };
     return await command.run(ctx);
   } catch (error) {
@@ -94,6 +96,12 @@ export async function main(argv: string[]): Promise<number> {
     await core?.stop();
   }
 }
+
+// A reader that has gone away (closed terminal, service manager's pipe) makes every
+// later write fail with EPIPE. Left unhandled that error killed the agent halfway
+// through its shutdown, where USB monitoring's thread then kept it (and its port)
+// alive. What we print is never worth more than finishing the shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

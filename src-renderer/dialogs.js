@@ -14,14 +14,15 @@ const NOTICE_MS = 8000;
 
 /**
  * Which dialogs this page shows, from `?dialogs=` (src-agent/ui/pages.ts): Electron's main
- * window none, its PIN and consent windows one kind each; without it (headless UI) all.
- * @returns {{pin: boolean, consent: boolean}}
+ * window none (but confirmations), its PIN and consent windows one kind each; without it (headless UI) all.
+ * @returns {{pin: boolean, consent: boolean, confirm: boolean}}
  */
 export function dialogKinds(search = location.search) {
   const value = new URLSearchParams(search).get('dialogs');
-  if (value === 'none') return { pin: false, consent: false };
-  if (value === 'pin' || value === 'consent') return { pin: value === 'pin', consent: value === 'consent' };
-  return { pin: true, consent: true };
+  // A confirmation answers a change asked for in this window (drivers): every window but the PIN/consent-only ones shows it.
+  if (value === 'none') return { pin: false, consent: false, confirm: true };
+  if (value === 'pin' || value === 'consent') return { pin: value === 'pin', consent: value === 'consent', confirm: false };
+  return { pin: true, consent: true, confirm: true };
 }
 
 /** @param {any} assistant `window.assistant` (AssistantBridge) */
@@ -32,9 +33,9 @@ export function mountDialogs(assistant) {
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-modal': 'true' }));
   const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toasts);
-  /** @type {{kind: 'pin'|'consent', view: any}[]} */
+  /** @type {{kind: 'pin'|'consent'|'confirm', view: any}[]} */
   const queue = [];
-  /** @type {{kind: 'pin'|'consent', view: any, state: 'open'|'verifying'|'locked', timer?: any} | null} */
+  /** @type {{kind: 'pin'|'consent'|'confirm', view: any, state: 'open'|'verifying'|'locked', timer?: any} | null} */
   let current = null;
 
   const close = () => {
@@ -46,10 +47,10 @@ export function mountDialogs(assistant) {
     if (next) show(next.kind, next.view);
   };
 
-  /** @param {'pin'|'consent'} kind @param {any} view */
+  /** @param {'pin'|'consent'|'confirm'} kind @param {any} view */
   const show = (kind, view) => {
     current = { kind, view, state: view.pin?.locked ? 'locked' : 'open' };
-    dialog.replaceChildren(kind === 'pin' ? pinBody(view, current.state) : consentBody(view));
+    dialog.replaceChildren(kind === 'pin' ? pinBody(view, current.state) : kind === 'confirm' ? confirmBody(view) : consentBody(view));
     dialog.className = 'modal ' + kind;
     if (!dialog.open) dialog.showModal();
     const focus = dialog.querySelector('[data-autofocus]');
@@ -149,10 +150,32 @@ export function mountDialogs(assistant) {
     const form = h('form', { method: 'dialog', class: 'consent-form' },
       h('header', {}, h('div', { class: 'asker-label' }, t('consentTitle')), h('div', { class: 'asker' }, view.host), h('div', { class: 'origin-full' }, view.origin)),
       h('p', {}, t('consentText')),
+      view.documentName !== undefined ? h('div', { class: 'doc-claim' }, h('div', { class: 'asker-label' }, t('consentDoc')), h('div', { class: 'doc-name' }, `「${view.documentName}」`)) : null,
       h('div', { class: 'buttons' },
+        h('button', { type: 'button', class: 'danger-outline', onclick: () => answer('block') }, t('consentBlock')),
         h('button', { type: 'button', class: 'danger-outline', 'data-autofocus': true, onclick: () => answer('deny') }, t('consentDeny')),
         h('button', { type: 'button', onclick: () => answer('once') }, t('consentOnce')),
         h('button', { type: 'button', onclick: () => answer('always') }, t('consentAlways'))));
+    form.addEventListener('submit', (e) => e.preventDefault());
+    return form;
+  }
+
+  /** The driver change setSettings asked for: before and after, 取消 focused. @param {any} view */
+  function confirmBody(view) {
+    const answer = (a) => {
+      const id = view.id;
+      close();
+      void assistant.answerConfirm({ id, answer: a }).catch(() => undefined);
+    };
+    const list = (/** @type {string[]} */ items) => (items.length ? h('ul', { class: 'paths' }, ...items.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'muted' }, t('confirmNone')));
+    const form = h('form', { method: 'dialog', class: 'confirm-form' },
+      h('header', {}, h('div', { class: 'asker' }, t('confirmModulesTitle'))),
+      h('p', {}, t('confirmModulesText')),
+      h('div', { class: 'asker-label' }, t('confirmBefore')), list(view.before),
+      h('div', { class: 'asker-label' }, t('confirmAfter')), list(view.after),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', 'data-autofocus': true, onclick: () => answer('cancel') }, t('cancel')),
+        h('button', { type: 'button', class: 'danger-outline', onclick: () => answer('confirm') }, t('confirmOk'))));
     form.addEventListener('submit', (e) => e.preventDefault());
     return form;
   }
@@ -162,7 +185,11 @@ export function mountDialogs(assistant) {
     e.preventDefault();
     if (!current) return;
     if (current.kind === 'pin') void answerPin('cancel');
-    else {
+    else if (current.kind === 'confirm') {
+      const id = current.view.id;
+      close();
+      void assistant.answerConfirm({ id, answer: 'cancel' }).catch(() => undefined);
+    } else {
       const id = current.view.id;
       close();
       void assistant.answerConsent({ id, answer: 'deny' }).catch(() => undefined);
@@ -180,13 +207,21 @@ export function mountDialogs(assistant) {
       current = null;
       show('pin', view);
     } else if (known(view.id)) return;
-    else if (current) queue.push({ kind: 'pin', view });
-    else show('pin', view);
+    else if (current) {
+      // A PIN dialog is someone signing and waiting: it goes before queued consent dialogs of other sites.
+      const firstConsent = queue.findIndex((q) => q.kind === 'consent');
+      queue.splice(firstConsent < 0 ? queue.length : firstConsent, 0, { kind: 'pin', view });
+    } else show('pin', view);
   });
   assistant.on('consentRequest', (view) => {
     if (!kinds.consent || known(view.id)) return;
     if (current) queue.push({ kind: 'consent', view });
     else show('consent', view);
+  });
+  assistant.on('confirmRequest', (view) => {
+    if (!kinds.confirm || known(view.id)) return;
+    if (current) queue.push({ kind: 'confirm', view });
+    else show('confirm', view);
   });
   assistant.on('requestClosed', ({ id }) => {
     const i = queue.findIndex((q) => q.view.id === id);

@@ -4,16 +4,20 @@ import type { AgentCore } from '../service/agent-core.js';
 import type { UiPort } from '../ui/port.js';
 import type { ConsentStore } from '../service/consent-store.js';
 import type { SigningUseCase } from '../service/signing/index.js';
+import type { ConsentGate } from './consent-gate.js';
 import type { Session } from './session.js';
 
 /** What check.run hands to the 环境检测 runner (src-agent/check). */
 export interface CheckRunContext {
   core: AgentCore;
   ui: UiPort;
-  /** The page that asked. */
+  /** The page that asked (a trusted origin: check.run is for those only). */
   origin: string;
-  /** Register a login the user made in the 环境检测 PIN dialog. */
-  registerUserLogin(tokenId: string): void;
+  /**
+   * Registers a login made in this check's PIN dialog, for the asking origin
+   * only: a page-initiated 环境检测 never makes a login anyone else may use.
+   */
+  registerLogin(tokenId: string): void;
   /** The signing use case, for 环境检测's audited test signatures. */
   signing: SigningUseCase;
   /** Sends a `check.progress` event to the page that asked. */
@@ -33,6 +37,8 @@ export interface ApiServices {
   /** Every signature goes through here (login policy, audit, notice). */
   signing: SigningUseCase;
   consents: ConsentStore;
+  /** The consent dialogs' bounds and this run's 拒绝, shared by protocol v1 and the compatibility endpoint. */
+  consentGate: ConsentGate;
   lang: Lang;
   runCheck?: RunCheck;
 }

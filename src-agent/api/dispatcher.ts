@@ -29,7 +29,10 @@ export class Dispatcher {
     if (id === undefined) {
       return JSON.stringify(errorReply(null, new AssistantError('BAD_REQUEST', 'requests need an id; notifications are not accepted'), lang, -32600));
     }
-    if (!session.bucket.take()) return this.#error(id, new AssistantError('BUSY', 'request rate exceeded'), session, method);
+    if (!session.bucket.take()) {
+      if (!session.overRate.take()) session.flooding = true;
+      return this.#error(id, new AssistantError('BUSY', 'request rate exceeded'), session, method);
+    }
     if (session.pending >= MAX_PENDING_PER_CONNECTION) return this.#error(id, new AssistantError('BUSY', 'too many pending requests'), session, method);
     session.pending++;
     try {
@@ -48,8 +51,12 @@ export class Dispatcher {
     if (spec.access !== 'public' && session.originClass === 'refused') {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `origin ${session.origin} may not call ${method}`);
     }
+    if (spec.access === 'trusted' && !session.trusted) {
+      throw new AssistantError('ORIGIN_NOT_ALLOWED', `${method} is for trusted origins only; ${session.origin} is not one`, { detailZh: '环境检测只能由单位配置的可信商城网站发起，或在互认助手窗口中运行。' });
+    }
     const parsed = parseParams(method, params);
-    if (spec.access !== 'public') await authorize(session, method, this.services);
+    const documentName = (parsed as { document?: { name?: string } }).document?.name;
+    if (spec.access !== 'public') await authorize(session, method, this.services, documentName);
     return HANDLERS[method](parsed, session, this.services, { id });
   }
 

@@ -7,7 +7,16 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS_PER_ORIGIN, MAX_CONNECTIONS_TOTAL, MAX_FRAME_BYTES } from '../limits.js';
+import {
+  FLOOD_PENALTY_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  MAX_CONNECTIONS_PER_ORIGIN,
+  MAX_CONNECTIONS_TOTAL,
+  MAX_FRAME_BYTES,
+  MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN,
+  MAX_UNTRUSTED_CONNECTIONS_TOTAL,
+  UNTRUSTED_IDLE_TIMEOUT_MS,
+} from '../limits.js';
 import type { AgentCore } from '../service/agent-core.js';
 import { ConsentStore } from '../service/consent-store.js';
 import { createSigning, type AuditLog, type LoginPolicy, type SigningUseCase } from '../service/signing/index.js';
@@ -16,10 +25,11 @@ import { reportingProgress } from './request-progress.js';
 import { logger } from '../util/log.js';
 import type { CompatPortState } from '../check/types.js';
 import { startCompatServer, type CompatServer } from './compat/xtx-server.js';
+import { ConsentGate } from './consent-gate.js';
 import type { ApiServices, RunCheck } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { tokenSummary } from './handlers/tokens.js';
-import { classifyOrigin, isLoopbackHost } from './origin-policy.js';
+import { classifyOrigin, isLoopbackHost, type OriginClass } from './origin-policy.js';
 import { Session } from './session.js';
 
 const log = logger('server');
@@ -27,6 +37,10 @@ const log = logger('server');
 /** WebSocket close codes used by the server. */
 export const CLOSE_UNSUPPORTED_DATA = 1003;
 export const CLOSE_GOING_AWAY = 1001;
+/** Closed for flooding: more than MAX_FRAMES_OVER_RATE frames over the request rate. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/** An untrusted connection closed after UNTRUSTED_IDLE_TIMEOUT_MS without a request. */
+export const CLOSE_IDLE = 4001;
 
 export interface ServerOptions {
   core: AgentCore;
@@ -37,6 +51,8 @@ export interface ServerOptions {
   host?: string;
   /** The 环境检测 runner for check.run (src-agent/check); INTERNAL without it. */
   runCheck?: RunCheck;
+  /** Idle time after which an untrusted connection is closed, ms (default UNTRUSTED_IDLE_TIMEOUT_MS; tests shorten it). */
+  untrustedIdleMs?: number;
   /** The signing use case (default: one over `core` and `ui`, closed with the server). */
   signing?: SigningUseCase;
   /** Start the compatibility endpoint (`/xtxapp/`) on this port (0 picks a free one); off when absent. */
@@ -68,10 +84,12 @@ export interface RunningServer {
 
 const UPGRADE_REQUIRED_TEXT = '这是互认助手的本地接口，只接受 WebSocket 连接。This is the CA assistant API; use a WebSocket.\n';
 
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
 function refuse(socket: Socket, status: number, text: string): void {
   const body = Buffer.from(text + '\n', 'utf8');
   socket.end(
-    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\n` +
       `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('utf8')}`,
   );
   setTimeout(() => socket.destroy(), 100).unref();
@@ -85,10 +103,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const consents = new ConsentStore(core.config.dataDir);
   const signing = options.signing ?? createSigning(core, { ui });
-  const services: ApiServices = { core, ui, signing, consents, lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) };
+  const services: ApiServices = { core, ui, signing, consents, consentGate: new ConsentGate(), lang: core.config.language, ...(options.runCheck ? { runCheck: options.runCheck } : {}) };
   const rpc = new Dispatcher(services);
   const sessions = new Map<WebSocket, Session>();
   const perOrigin = new Map<string, number>();
+  /** Open connections of origins that are not trusted (their own share of the slots). */
+  let untrusted = 0;
+  /** Untrusted origins refused until the time (ms since epoch) after one of their connections flooded. */
+  const penalties = new Map<string, number>();
+  const idleMs = options.untrustedIdleMs ?? UNTRUSTED_IDLE_TIMEOUT_MS;
   const handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
   const seen = new Map<string, string>();
 
@@ -119,34 +142,76 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log.warn('upgrade refused: no Origin');
       return refuse(socket, 403, '拒绝连接：缺少 Origin (Origin required)');
     }
+    const originClass = classifyOrigin(origin, core.config.trustedOrigins);
+    const trusted = originClass === 'trusted';
     const count = perOrigin.get(origin) ?? 0;
-    if (sessions.size >= MAX_CONNECTIONS_TOTAL || count >= MAX_CONNECTIONS_PER_ORIGIN) {
-      log.warn('upgrade refused: too many connections', { origin, count, total: sessions.size });
+    if (!trusted && (penalties.get(origin) ?? 0) > Date.now()) {
+      log.warn('upgrade refused: origin flooded recently', { origin });
+      return refuse(socket, 429, '请求过于频繁，请稍后再试 (too many requests)');
+    }
+    const full = trusted
+      ? sessions.size - untrusted >= MAX_CONNECTIONS_TOTAL || count >= MAX_CONNECTIONS_PER_ORIGIN
+      : untrusted >= MAX_UNTRUSTED_CONNECTIONS_TOTAL || count >= MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN;
+    if (full) {
+      log.warn('upgrade refused: too many connections', { origin, trusted, count, total: sessions.size, untrusted });
       return refuse(socket, 503, '连接过多，请关闭多余的商城页面后重试 (too many connections)');
     }
+    // Counted from here, not from `accept`: upgrades completing together must not overshoot the share.
+    perOrigin.set(origin, count + 1);
+    if (!trusted) untrusted++;
+    let accepted = false;
+    const release = (): void => {
+      const left = (perOrigin.get(origin) ?? 1) - 1;
+      if (left > 0) perOrigin.set(origin, left);
+      else perOrigin.delete(origin);
+      if (!trusted) untrusted--;
+    };
+    socket.once('close', () => !accepted && release());
     wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
       clearTimeout(handshakeTimers.get(socket));
-      accept(ws, origin);
+      accept(ws, origin, originClass, release);
     });
   });
 
-  function accept(ws: WebSocket, origin: string): void {
-    const session = new Session(origin, classifyOrigin(origin, core.config.trustedOrigins), (frame) => ws.send(frame));
+  function accept(ws: WebSocket, origin: string, originClass: OriginClass, release: () => void): void {
+    const session = new Session(origin, originClass, (frame) => ws.send(frame));
     sessions.set(ws, session);
-    perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1);
     if (session.trusted) seen.set(origin, new Date().toISOString());
     log.info('connected', { origin, class: session.originClass, session: session.id });
+    let shed = false;
+    // An untrusted connection that sends nothing only holds one of the few untrusted slots.
+    const idle = session.trusted
+      ? undefined
+      : setTimeout(function expire() {
+          if (session.pending > 0) return void idle?.refresh();
+          log.info('idle untrusted connection closed', { origin, session: session.id });
+          ws.close(CLOSE_IDLE, 'idle');
+          setTimeout(() => ws.terminate(), 1000).unref();
+        }, idleMs);
+    idle?.unref();
     ws.on('message', (data, isBinary) => {
+      if (shed) return;
       if (isBinary) return ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
+      idle?.refresh();
+      // Shed load before parsing: past its budget of BUSY answers a flooding connection is cut off.
+      if (session.flooding) {
+        shed = true;
+        log.warn('connection closed for flooding', { origin, session: session.id });
+        if (!session.trusted) penalties.set(origin, Date.now() + FLOOD_PENALTY_MS);
+        ws.pause();
+        ws.close(CLOSE_POLICY_VIOLATION, 'request rate exceeded');
+        setTimeout(() => ws.terminate(), 1000).unref();
+        return;
+      }
       void rpc.dispatch(session, data.toString()).then((reply) => ws.readyState === ws.OPEN && ws.send(reply));
     });
     ws.on('error', (error) => log.info('socket error', { session: session.id, error: error.message }));
     ws.on('close', () => {
+      clearTimeout(idle);
       session.close();
       sessions.delete(ws);
-      const left = (perOrigin.get(origin) ?? 1) - 1;
-      if (left > 0) perOrigin.set(origin, left);
-      else perOrigin.delete(origin);
+      release();
     });
   }
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { notification } from '../protocol/jsonrpc.js';
 import type { EventMap, EventName } from '../protocol/types.js';
 import type { SiteRequester } from '../service/signing/index.js';
-import type { ConsentAnswer } from '../ui/port.js';
 import type { OriginClass } from './origin-policy.js';
+import { MAX_FRAMES_OVER_RATE, OVER_RATE_REFILL_PER_SECOND } from '../limits.js';
 import { TokenBucket } from './rate-limiter.js';
 
 /**
@@ -16,10 +16,10 @@ export class Session {
   /** Requests started and not yet answered. */
   pending = 0;
   readonly bucket = new TokenBucket();
-  /** Consent answers per method on this connection (a 'deny' is not asked again). */
-  readonly consents = new Map<string, ConsentAnswer>();
-  /** Consent dialogs in progress per method, so concurrent requests share one dialog. */
-  readonly consentAsks = new Map<string, Promise<ConsentAnswer>>();
+  /** BUSY answers for the rate this connection may still get; when empty the server closes it (shedding). */
+  readonly overRate = new TokenBucket(OVER_RATE_REFILL_PER_SECOND, MAX_FRAMES_OVER_RATE);
+  /** Set once the connection ran out of `overRate`: nothing more of it is parsed. */
+  flooding = false;
   readonly #closed = new AbortController();
 
   constructor(

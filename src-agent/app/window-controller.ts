@@ -122,6 +122,11 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       return {};
     },
 
+    async answerConfirm({ id, answer }) {
+      if (!ui.answerConfirm(id, answer)) throw new AssistantError('BAD_REQUEST', 'no such confirmation');
+      return {};
+    },
+
     async listCerts() {
       const now = Date.now();
       const labels = new Map(core.tokens.tokens().map((t) => [t.id, t.label]));
@@ -177,6 +182,12 @@ export function bridgeHandlers(options: BridgeServiceOptions): BridgeHandlers {
       const next = { ...raw, ...params };
       // Validates the whole file the way the next start will read it (throws ConfigError in Chinese).
       parseConfig(JSON.stringify(next), `配置文件 ${file}`);
+      // A driver is code the next start loads: a bare request never changes them, the user confirms in the assistant's dialog.
+      const before = Array.isArray(raw.modules) ? raw.modules.map(String) : [...core.config.modules];
+      if (params.modules !== undefined && params.modules.join('\n') !== before.join('\n')) {
+        const answer = await ui.askConfirm({ kind: 'modules', before, after: params.modules });
+        if (answer !== 'confirm') throw new AssistantError('USER_DENIED', 'driver change not confirmed', { detailZh: '驱动设置未修改：没有在互认助手的确认窗口中确认。' });
+      }
       const tmp = `${file}.tmp`;
       await writeFile(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
       await rename(tmp, file);

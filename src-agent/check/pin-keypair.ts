@@ -19,7 +19,7 @@ export async function proveKeyPair(ctx: CheckContext, entry: CertEntry): Promise
   const { spki } = readCertParts(entry.token.der).publicKey;
   const hash = sm2 ? sm2Digest(sm2PublicPoint(spki), data) : createHash('sha256').update(data).digest();
   const { signature } = await ctx.signing().sign(
-    { kind: 'user', channel: 'check' },
+    ctx.options.requester ?? { kind: 'user', channel: 'check' },
     { method: 'check.keypair', certId: entry.token.id, payload: { hash, hashAlgorithm: sm2 ? 'sm3' : 'sha256' }, format: 'raw', test: true },
   );
   if (sm2) return sm2Verify(spki, data, signature);

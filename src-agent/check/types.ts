@@ -4,7 +4,7 @@ import type { CheckCategory, CheckResult, CheckStatus } from '../protocol/types.
 import type { BrowserPolicyReader } from './browser-policy.js';
 import type { AgentCore } from '../service/agent-core.js';
 import type { CertEntry } from '../service/cert-service.js';
-import type { SigningUseCase } from '../service/signing/index.js';
+import type { Requester, SigningUseCase } from '../service/signing/index.js';
 import type { TokenInfo } from '../tokens/types.js';
 import { localTime } from '../util/local-time.js';
 
@@ -41,10 +41,12 @@ export interface RunChecksOptions {
   port?: number;
   /** Called when a check group starts and when each result is known. */
   onProgress?: (event: CheckProgress) => void;
-  /** Called after a successful login (the API registers it as the user's 环境检测 login). */
+  /** Called after a successful login (registered for whoever runs the check: the user, or the asking site). */
   onLogin?: (tokenId: string) => void;
   /** State of the compatibility endpoint in the running server; absent outside it (the port is probed). */
   compat?: () => CompatPortState;
+  /** Who runs the check, for its test signatures (default the user, channel `check`). */
+  requester?: Requester;
   /** Trusted origins that connected in this run; absent outside the server. */
   browserSeen?: () => BrowserSeen[];
   /** The time checks judge validity against (default now). */

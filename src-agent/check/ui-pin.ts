@@ -8,12 +8,16 @@ import type { PinAsk } from './types.js';
 import type { TokenInfo } from '../tokens/types.js';
 import type { UiPort } from '../ui/port.js';
 
-/** A `RunChecksOptions.pin` over a UiPort; null (skip the key) on cancel or when `signal` is aborted. */
-export function checkPinFromUi(ui: UiPort, signal: AbortSignal): (token: TokenInfo, ask: PinAsk) => Promise<Buffer | null> {
+/**
+ * A `RunChecksOptions.pin` over a UiPort; null (skip the key) on cancel or when
+ * `signal` is aborted. `origin` is the site that started the check (named in
+ * every dialog); null for the user's own 环境检测 in the assistant.
+ */
+export function checkPinFromUi(ui: UiPort, signal: AbortSignal, origin: string | null = null): (token: TokenInfo, ask: PinAsk) => Promise<Buffer | null> {
   return async (token, ask) => {
     if (signal.aborted) return null;
     const answer = await ui.askPin({
-      origin: null,
+      origin,
       purpose: 'check',
       token: { id: token.id, label: token.label, manufacturer: token.manufacturer, serial: token.serial },
       pin: { ...token.pin },

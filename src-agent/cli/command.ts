@@ -29,6 +29,11 @@ export interface CommandContext {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+  /**
+   * Ends the process if it is still alive `ms` from now (set by the real
+   * command line only; absent when a test runs a command in its own process).
+   */
+  exitBackstop?(ms: number): void;
 }
 
 export interface CliCommand {

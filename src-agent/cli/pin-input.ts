@@ -75,20 +75,24 @@ export function readPinFromTty(input: Input, prompt: NodeJS.WritableStream, ques
     };
     const onData = (chunk: Buffer | string): void => {
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      for (const byte of data) {
-        if (byte === 0x0d || byte === 0x0a) return finish(true);
-        if (byte === 0x03 || byte === 0x1b || byte === 0x04) return finish(false);
-        if (byte === 0x7f || byte === 0x08) {
-          if (len > 0) {
-            buf[--len] = 0;
-            prompt.write('\b \b');
+      try {
+        for (const byte of data) {
+          if (byte === 0x0d || byte === 0x0a) return finish(true);
+          if (byte === 0x03 || byte === 0x1b || byte === 0x04) return finish(false);
+          if (byte === 0x7f || byte === 0x08) {
+            if (len > 0) {
+              buf[--len] = 0;
+              prompt.write('\b \b');
+            }
+          } else if (byte >= 0x20 && len < MAX_PIN_INPUT_BYTES) {
+            buf[len++] = byte;
+            prompt.write('*');
           }
-        } else if (byte >= 0x20 && len < MAX_PIN_INPUT_BYTES) {
-          buf[len++] = byte;
-          prompt.write('*');
         }
+      } finally {
+        // Also the chunk that ends the PIN (Enter) or cancels it: it holds the PIN's last bytes.
+        data.fill(0);
       }
-      data.fill(0);
     };
     input.on('data', onData);
   });

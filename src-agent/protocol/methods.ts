@@ -10,9 +10,11 @@ import type { EventMap, EventName, MethodName, MethodParams, MethodResult } from
 
 /**
  * `public`: any origin (system.hello only). `allowed`: a trusted origin, or
- * one the user allowed in the consent dialog.
+ * one the user allowed in the consent dialog. `trusted`: trusted origins only,
+ * never offered to others (check.run: it asks for every key's PIN and reports
+ * the machine's drivers, keys and certificates).
  */
-export type MethodAccess = 'public' | 'allowed';
+export type MethodAccess = 'public' | 'allowed' | 'trusted';
 
 export interface MethodSpec<M extends MethodName> {
   params: z.ZodType<MethodParams<M>>;
@@ -224,11 +226,11 @@ export const METHODS: MethodTable = {
   },
   'check.run': {
     params: S.emptyParamsSchema,
-    access: 'allowed',
+    access: 'trusted',
     needsKey: false,
     interactive: true,
-    descriptionZh: '运行环境检测；需要时在互认助手窗口中输入 PIN。检测过程中发送 check.progress 事件。',
-    descriptionEn: 'Runs the environment check; the PIN, if needed, is typed in the assistant. Sends check.progress events.',
+    descriptionZh: '运行环境检测（仅受信任网站）；需要时在互认助手窗口中输入 PIN，窗口中显示发起检测的网站。此处输入 PIN 后的登录只供该网站使用，其他网站签章仍需自己的 PIN。检测过程中发送 check.progress 事件。',
+    descriptionEn: 'Runs the environment check (trusted origins only); the PIN, if needed, is typed in the assistant, whose dialog names the asking site. A login made there serves that site only. Sends check.progress events.',
     example: {
       params: {},
       result: {
@@ -304,5 +306,6 @@ export function parseParams<M extends MethodName>(method: M, params: unknown): M
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code }));
   const summary = issues.map((i) => `${i.path || '(params)'}: ${i.code}`).join('; ');
-  throw new AssistantError('BAD_REQUEST', `invalid params for ${method}: ${summary}`, { issues });
+  const detailZh = issues.some((i) => i.path === 'document.name') ? { detailZh: S.DOCUMENT_NAME_DETAIL_ZH } : {};
+  throw new AssistantError('BAD_REQUEST', `invalid params for ${method}: ${summary}`, { issues, ...detailZh });
 }

@@ -57,6 +57,16 @@ export const hashAlgorithmSchema = z.enum(['sha256', 'sha384', 'sha512', 'sm3'])
 export const signatureFormatSchema = z.enum(['cms', 'raw']).describe('cms：分离式 CMS SignedData；raw：裸签名值');
 export const cmsProfileSchema = z.enum(['cms', 'gmt0010']).describe('CMS 编码：cms（RFC 5652 内容类型，默认）或 gmt0010（GM/T 0010 国密内容类型，仅 SM2 证书）');
 export const certificateKindSchema = z.enum(['organization', 'personal', 'unknown']).describe('证书类别：单位 / 个人 / 未知');
+/**
+ * What a document name may contain: letters, digits, punctuation, math and
+ * currency signs, `^` and `` ` ``, the ASCII and the ideographic space. Not
+ * the blank letters (Hangul fillers), marks, symbols such as emoji, format,
+ * separator or private-use characters, and not more than two spaces in a row:
+ * those can hide text or push a fake line into the PIN dialog.
+ */
+const DOCUMENT_NAME_RE = /^(?:(?![\u115f\u1160\u3164\uffa0])[\p{L}\p{N}\p{P}\p{Sm}\p{Sc}^`]|[ \u3000](?![ \u3000]{2}))+$/u;
+/** The Chinese detail sent with BAD_REQUEST when a document name is refused. */
+export const DOCUMENT_NAME_DETAIL_ZH = '文档名称含有不允许的字符：只能使用文字、数字、常用标点和单个空格（不可见字符、表情符号、换行等不能使用）。';
 const textSchema = (max: number) =>
   z.string().min(1).max(max).refine((s) => !CONTROL_RE.test(s), { message: 'control characters are not allowed' });
 
@@ -81,7 +91,9 @@ export const certIdParamsSchema = z.strictObject({
   certId: idSchema.describe('certs.list 返回的证书 id'),
 });
 export const documentClaimSchema = z.strictObject({
-  name: textSchema(MAX_DOCUMENT_NAME_LENGTH).describe('文档名称（PIN 窗口中标注为“网站声称”），≤200 字符，不含控制字符'),
+  name: textSchema(MAX_DOCUMENT_NAME_LENGTH)
+    .regex(DOCUMENT_NAME_RE, { message: 'document name characters outside the allow-list' })
+    .describe('文档名称（PIN 窗口中标注为“网站声称”），≤200 字符：文字、数字、常用标点与单个空格，不含控制、不可见字符或表情符号'),
 });
 export const signHashParamsSchema = z
   .strictObject({

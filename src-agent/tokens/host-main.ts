@@ -7,7 +7,8 @@
  * agent one request, not the assistant.
  */
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
-import type { HostCall, HostHello, HostReply, HostRequest } from './host-protocol.js';
+import type { HostCall, HostHello, HostReply, HostWireRequest } from './host-protocol.js';
+import { PinChannel } from './pin-channel.js';
 import type { P11Module } from './p11-module.js';
 import { parseSm2Setting } from './p11-sm2.js';
 import { providerOf } from './provider.js';
@@ -27,7 +28,9 @@ function errorOf(error: unknown): { reason: string; message: string; ckr?: strin
   return { reason: e.reason, message: e.message, ...(ckr ? { ckr: String(ckr) } : {}), ...(typeof detailZh === 'string' ? { detailZh } : {}) };
 }
 
-function handle(module: HostModule, request: HostRequest): unknown {
+const pins = new PinChannel();
+
+async function handle(module: HostModule, request: HostWireRequest): Promise<unknown> {
   switch (request.op) {
     case 'info':
       return module.info();
@@ -35,8 +38,14 @@ function handle(module: HostModule, request: HostRequest): unknown {
       return module.slots(request.mechanisms);
     case 'objects':
       return module.objects(request.slotId);
-    case 'login':
-      return module.login(request.slotId, request.pin);
+    case 'login': {
+      const pin = await pins.read(request.pinBytes);
+      try {
+        return module.login(request.slotId, pin);
+      } finally {
+        pin.fill(0);
+      }
+    }
     case 'logout':
       return module.logout(request.slotId);
     case 'loginState':
@@ -78,16 +87,17 @@ async function main(): Promise<void> {
     return;
   }
   send({ hello: true, ok: true });
-  process.on('message', (message: HostCall) => {
+  process.on('message', async (message: HostCall) => {
     let reply: HostReply;
     try {
-      reply = { id: message.id, ok: true, result: handle(module, message.request) };
+      reply = { id: message.id, ok: true, result: await handle(module, message.request) };
     } catch (error) {
       reply = { id: message.id, ok: false, error: errorOf(error) };
     }
     send(reply);
   });
   process.on('disconnect', () => {
+    pins.close();
     module.close();
     process.exit(0);
   });

@@ -83,9 +83,20 @@ export interface TraceEntry {
   ms: number;
 }
 
+/**
+ * A request as it crosses the IPC channel: a login carries the PIN's length
+ * only. Its bytes go over the PIN channel (the child's fd 4, a plain pipe)
+ * from the agent's own Buffer, which is zeroed once written; over IPC they
+ * would be copied into Node's serialization buffers, which nobody zeroes.
+ */
+export type HostWireRequest = Exclude<HostRequest, { op: 'login' }> | { op: 'login'; slotId: string; pinBytes: number };
+
+/** The child's file descriptor of the PIN channel. */
+export const PIN_CHANNEL_FD = 4;
+
 export interface HostCall {
   id: number;
-  request: HostRequest;
+  request: HostWireRequest;
 }
 
 /** An error as it crosses from a host: the reason, the log message, and the details the wire may carry. */

@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { AssistantError } from '../protocol/errors.js';
 import { isReason } from '../protocol/reasons.js';
 import { TOKEN_CALL_TIMEOUT_MS, TOKEN_HOST_START_TIMEOUT_MS } from '../limits.js';
 import { childEntry } from '../util/child-entry.js';
 import { logger } from '../util/log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { HostCall, HostError, HostHello, HostReply, HostRequest } from './host-protocol.js';
+import { PIN_CHANNEL_FD, type HostCall, type HostError, type HostHello, type HostReply, type HostRequest } from './host-protocol.js';
 import type { Sm2Params } from './p11-sm2.js';
 
 const log = logger('token-host');
@@ -111,8 +112,17 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     const id = this.#nextId++;
     const timer = setTimeout(() => this.#onTimeout(id), next.timeoutMs);
     this.#inFlight = { ...next, id, timer, child };
-    const message: HostCall = { id, request: next.request };
-    child.send(message);
+    const { request } = next;
+    if (request.op !== 'login') {
+      child.send({ id, request } satisfies HostCall);
+      return;
+    }
+    // The PIN never enters an IPC message (see HostWireRequest); the caller's Buffer is zeroed once the pipe took it.
+    const pin = request.pin;
+    child.send({ id, request: { op: 'login', slotId: request.slotId, pinBytes: pin.byteLength } } satisfies HostCall);
+    const channel = child.stdio[PIN_CHANNEL_FD] as Writable | null;
+    if (!channel) return void pin.fill(0);
+    channel.write(pin, () => pin.fill(0));
   }
 
   #onTimeout(id: number): void {
@@ -155,9 +165,11 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     const { file, execArgv } = childEntry(import.meta.url, 'host-main');
     const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
     const args = [this.modulePath, ...(this.options.sm2 ? [JSON.stringify(this.options.sm2)] : [])];
-    const child = fork(file, args, { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(file, args, { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
     this.#spawned = child;
     this.starts++;
+    // A host that dies with a PIN on its way must not raise an unhandled EPIPE in the agent.
+    (child.stdio[PIN_CHANNEL_FD] as Writable | null)?.on('error', () => undefined);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);

@@ -39,15 +39,21 @@ export const BRIDGE_METHODS = {
     z.strictObject({ id: requestId, kind: z.enum(['pin', 'pin-pad', 'cancel']), pin: z.array(z.number().int().min(0).max(255)).max(MAX_BRIDGE_PIN_BYTES).optional(), reuse: z.boolean().optional() }),
   ),
   /** Answers an open consent dialog. */
-  answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny']) })),
+  answerConsent: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['once', 'always', 'deny', 'block']) })),
   /** A click in an open 移动签 QR dialog: 刷新二维码 or 取消. */
   answerMobileSign: method<Record<string, never>>()(z.strictObject({ id: requestId, action: z.enum(['refresh', 'cancel']) })),
+  /** Answers an open confirmation (a change of drivers asked for by setSettings). */
+  answerConfirm: method<Record<string, never>>()(z.strictObject({ id: requestId, answer: z.enum(['confirm', 'cancel']) })),
   listCerts: method<{ certs: CertView[] }>()(empty),
   /** Trusted origins (config, read-only) and the ones the user allowed “always”. */
   listOrigins: method<{ trusted: string[]; allowed: string[] }>()(empty),
   revokeOrigin: method<{ allowed: string[] }>()(z.strictObject({ origin: z.string().min(1).max(300) })),
   getSettings: method<SettingsView>()(empty),
-  /** Saves settings into the config file; port and drivers apply at the next start. */
+  /**
+   * Saves settings into the config file; port and drivers apply at the next
+   * start. A change of drivers (code the next start loads) is written only after
+   * the user confirms it in a `confirmRequest` dialog; refused: USER_DENIED.
+   */
   setSettings: method<SettingsView & { saved: boolean; restartNeeded: boolean }>()(
     z.strictObject({
       pinReuseMinutes: z.number().int().min(0).max(480).optional(),
@@ -71,6 +77,8 @@ export interface BridgeEventMap {
   consentRequest: ConsentDialogView;
   /** A 移动签 QR dialog opened or changed (the whole view each time). */
   mobileSign: MobileSignDialogView;
+  /** A change that needs the user's confirmation in the assistant's own dialog (drivers). */
+  confirmRequest: ConfirmDialogView;
   /** A dialog ended: answered here or elsewhere, cancelled by the agent, or timed out. */
   requestClosed: { id: string; reason: 'answered' | 'cancelled' | 'timeout' };
   checkProgress: { id: string; index: number; total: number; status?: CheckStatus; titleZh?: string };
@@ -78,7 +86,7 @@ export interface BridgeEventMap {
   tokensChanged: { tokens: TokenView[] };
 }
 export type BridgeEventName = keyof BridgeEventMap;
-export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'mobileSign', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
+export const BRIDGE_EVENTS = ['pinRequest', 'consentRequest', 'confirmRequest', 'mobileSign', 'requestClosed', 'checkProgress', 'notice', 'tokensChanged'] as const satisfies readonly BridgeEventName[];
 
 /** `window.assistant`: what the pages call. Implemented by the headless client script and by Electron's preload. */
 export type AssistantBridge = {
@@ -164,6 +172,16 @@ export interface ConsentDialogView {
   origin: string;
   host: string;
   method: string;
+  /** For a signature: the site's claim of what it signs. */
+  documentName?: string;
+}
+
+export interface ConfirmDialogView {
+  id: string;
+  /** What changes: the driver (PKCS#11 / SKF module) list. */
+  kind: 'modules';
+  before: string[];
+  after: string[];
 }
 
 export interface MobileSignDialogView {
@@ -178,7 +196,7 @@ export interface MobileSignDialogView {
   qr: { dataUrl: string; expiresAt: string } | null;
   state: MobileSignState;
 }
-export type PendingDialogView = { kind: 'pin'; view: PinDialogView } | { kind: 'consent'; view: ConsentDialogView };
+export type PendingDialogView = { kind: 'pin'; view: PinDialogView } | { kind: 'consent'; view: ConsentDialogView } | { kind: 'confirm'; view: ConfirmDialogView };
 
 export interface NoticeView {
   kind: 'signed' | 'info';

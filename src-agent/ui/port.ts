@@ -76,9 +76,16 @@ export interface ConsentRequest {
   origin: string;
   /** The method that needs consent, e.g. `certs.list`. */
   method: string;
+  /** For a signature: what the site claims it signs (shown labelled as the site's claim). */
+  documentName?: string;
 }
 
-export type ConsentAnswer = 'once' | 'always' | 'deny';
+/**
+ * `once`: this one request. `always`: the site from now on (persisted).
+ * `deny`: refuse, and refuse this site without asking for the rest of the run.
+ * `block`: refuse this site without asking from now on (persisted).
+ */
+export type ConsentAnswer = 'once' | 'always' | 'deny' | 'block';
 
 export type Notice =
   | { kind: 'signed'; origin: string | null; documentName?: string; certSubject: string; time: string }

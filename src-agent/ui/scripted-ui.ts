@@ -47,6 +47,13 @@ export class ScriptedUi implements UiPort {
     return this;
   }
 
+  /** Drops the queued answers that were not used. */
+  clearAnswers(): this {
+    this.#pins = [];
+    this.#consents = [];
+    return this;
+  }
+
   async askPin(request: PinRequest): Promise<PinAnswer> {
     record(this.pinRequests, request);
     const next = this.#pins.shift();

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src-agent/service/signing/audit-log.js';
 import { ConsentStore } from '../../src-agent/service/consent-store.js';
+import { ConsentGate } from '../../src-agent/api/consent-gate.js';
 import { Dispatcher } from '../../src-agent/api/dispatcher.js';
 import { LoginPolicy } from '../../src-agent/service/signing/login-policy.js';
 import { SigningUseCase } from '../../src-agent/service/signing/use-case.js';
@@ -55,7 +56,7 @@ describe('fuzzing', () => {
     const { core, ui } = agent;
     const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinReuseMinutes: 10 });
     const signing = new SigningUseCase({ certs: core.certs, signing: core.signing, policy, audit: new AuditLog(dataDir), ui });
-    const rpc = new Dispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), lang: 'zh-CN' });
+    const rpc = new Dispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), consentGate: new ConsentGate(), lang: 'zh-CN' });
     const frames: FuzzFrame[] = CORPUS.map((text, index) => ({ index: -1 - index, kind: 'corpus', text }));
     const kinds = new Map<string, number>();
     let session: Session | undefined;

@@ -16,6 +16,7 @@ import type { XtxState } from '../../src-agent/api/compat/xtx-types.js';
 import { classifyOrigin } from '../../src-agent/api/origin-policy.js';
 import { Session } from '../../src-agent/api/session.js';
 import { ConsentStore } from '../../src-agent/service/consent-store.js';
+import { ConsentGate } from '../../src-agent/api/consent-gate.js';
 import { AuditLog } from '../../src-agent/service/signing/audit-log.js';
 import { LoginPolicy } from '../../src-agent/service/signing/login-policy.js';
 import { SigningUseCase } from '../../src-agent/service/signing/use-case.js';
@@ -72,7 +73,7 @@ describe('fuzzing the /xtxapp/ dispatcher', () => {
     const { core, ui } = agent;
     const policy = new LoginPolicy({ tokens: core.tokens, certs: core.certs, ui, pinReuseMinutes: 10 });
     const signing = new SigningUseCase({ certs: core.certs, signing: core.signing, policy, audit: new AuditLog(dataDir), ui });
-    const rpc = new XtxDispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), lang: 'zh-CN' });
+    const rpc = new XtxDispatcher({ core, ui, signing, consents: new ConsentStore(dataDir), consentGate: new ConsentGate(), lang: 'zh-CN' });
     const origins = [TRUSTED_ORIGINS[0]!, 'https://shop.example.com', 'null'];
     let answered = 0;
     for (let i = 0; i < FRAMES; i++) {

@@ -33,6 +33,8 @@ export interface AgentOptions {
   dataDir?: string;
   /** The 环境检测 runner for check.run. */
   runCheck?: RunCheck;
+  /** Idle time after which untrusted connections close, ms (default: the server's). */
+  untrustedIdleMs?: number;
 }
 
 /** The JSON config the agent gets for `fx` (also written to disk for the spawned `serve`). */
@@ -52,7 +54,7 @@ export async function startAgent(fx: FixtureManifest, options: AgentOptions = {}
   const config = parseConfig(JSON.stringify(agentConfigJson(fx, dataDir)));
   const core = await startCore(config, { hostEnv: { ...fixtureEnv(fx), CA_ASSISTANT_TEST_HOOKS: '1' }, pollIntervalMs: options.pollIntervalMs ?? 200, logToFile: false });
   const ui = new ScriptedUi();
-  const server = await startServer({ core, ui, port: 0, ...(options.runCheck ? { runCheck: options.runCheck } : {}) });
+  const server = await startServer({ core, ui, port: 0, ...(options.runCheck ? { runCheck: options.runCheck } : {}), ...(options.untrustedIdleMs ? { untrustedIdleMs: options.untrustedIdleMs } : {}) });
   return {
     core, ui, server, port: server.port, dataDir,
     stop: async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UI_COOKIE } from '../../src-agent/ui/headless/index.js';
+import { UI_TOKEN_HEADER } from '../../src-agent/ui/headless/index.js';
 import { useFixtures } from '../helpers/fixtures.js';
 import { startUiHarness, type UiHarness } from './ui-harness.js';
 
@@ -10,18 +10,23 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-/** Exchanges the entry URL for the session cookie, as a browser would. */
-async function login(): Promise<string> {
-  const res = await fetch(h.headless.url, { redirect: 'manual' });
+/** Exchanges a fresh one-time entry URL for the session cookie and the page token, as a browser would. */
+async function enter(): Promise<{ cookie: string; token: string }> {
+  const res = await fetch(h.headless.newEntryUrl(), { redirect: 'manual' });
   expect(res.status).toBe(303);
   const cookie = res.headers.get('set-cookie') ?? '';
   expect(cookie).toMatch(/HttpOnly/);
   expect(cookie).toMatch(/SameSite=Strict/);
-  return cookie.split(';')[0] as string;
+  const token = /#k=([A-Za-z0-9_-]{43})$/.exec(res.headers.get('location') ?? '')?.[1];
+  expect(token).toBeDefined();
+  return { cookie: cookie.split(';')[0] as string, token: token! };
+}
+async function login(): Promise<string> {
+  return (await enter()).cookie;
 }
 
 describe('headless UI server', () => {
-  it('puts a 32-byte base64url secret in the entry URL', () => {
+  it('puts a 32-byte base64url one-time code in the entry URL', () => {
     expect(h.headless.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/[A-Za-z0-9_-]{43}$/);
   });
 
@@ -62,17 +67,16 @@ describe('headless UI server', () => {
     expect(status).toBe(403);
   });
 
-  it('answers a same-origin call with the secret (cookie or header) and rejects unknown params', async () => {
-    const cookie = await login();
-    const ok = await fetch(`${h.headless.origin}/bridge/getStatus`, { method: 'POST', headers: { cookie, origin: h.headless.origin }, body: '{}' });
+  it('answers a same-origin call with the cookie and the page token, and rejects unknown params', async () => {
+    const { cookie, token } = await enter();
+    const ok = await fetch(`${h.headless.origin}/bridge/getStatus`, { method: 'POST', headers: { cookie, [UI_TOKEN_HEADER]: token, origin: h.headless.origin }, body: '{}' });
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { result: { agent: { listening: boolean; port: number }; tokens: unknown[] } };
     expect(body.result.agent).toEqual({ listening: true, port: h.api.port });
     expect(body.result.tokens.length).toBe(fx.tokens.length);
-    const secret = cookie.slice(UI_COOKIE.length + 1);
-    const viaHeader = await fetch(`${h.headless.origin}/bridge/listOrigins`, { method: 'POST', headers: { 'x-assistant-secret': secret, origin: h.headless.origin }, body: '{}' });
-    expect(((await viaHeader.json()) as { result: { trusted: string[] } }).result.trusted).toEqual([h.trustedMall]);
-    const bad = await fetch(`${h.headless.origin}/bridge/getStatus`, { method: 'POST', headers: { cookie, origin: h.headless.origin }, body: '{"x":1}' });
+    const origins = await fetch(`${h.headless.origin}/bridge/listOrigins`, { method: 'POST', headers: { cookie, [UI_TOKEN_HEADER]: token, origin: h.headless.origin }, body: '{}' });
+    expect(((await origins.json()) as { result: { trusted: string[] } }).result.trusted).toEqual([h.trustedMall]);
+    const bad = await fetch(`${h.headless.origin}/bridge/getStatus`, { method: 'POST', headers: { cookie, [UI_TOKEN_HEADER]: token, origin: h.headless.origin }, body: '{"x":1}' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { reason: string }).reason).toBe('BAD_REQUEST');
     // runCheck's key choice: a list of short ids, nothing else.

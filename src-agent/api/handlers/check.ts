@@ -8,7 +8,7 @@ export const run: Handler<'check.run'> = async (_params, session, services) => {
     core: services.core,
     ui: services.ui,
     origin: session.origin,
-    registerUserLogin: (tokenId) => services.signing.policy.registerUserLogin(tokenId),
+    registerLogin: (tokenId) => services.signing.policy.registerLogin(tokenId, session.origin),
     signing: services.signing,
     progress: (event) => session.notify('check.progress', event),
     signal: session.signal,

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { bridgeHandlers } from '../../app/index.js';
 import { checkRunner } from '../../api/check-runner.js';
 import { compatOption, startServer, type RunningServer } from '../../api/server.js';
-import { SLOT_POLL_INTERVAL_MS } from '../../limits.js';
+import { SHUTDOWN_TIMEOUT_MS, SLOT_POLL_INTERVAL_MS } from '../../limits.js';
 import { ScriptedUi } from '../../ui/scripted-ui.js';
 import { HeadlessUi, hasDesktop, openExternal, startHeadlessUi, type RunningHeadlessUi } from '../../ui/headless/index.js';
 import type { UiPort } from '../../ui/port.js';
@@ -50,23 +52,37 @@ export const command: CliCommand = {
     if (ui instanceof HeadlessUi) {
       const canOpen = ctx.options['no-open'] !== true && hasDesktop();
       // A PIN or consent dialog with no window connected: open one, or say where it is.
+      // The opener gets a file only this user can read, not the code: its command line is visible in `ps`.
+      const openEntry = async (running: RunningHeadlessUi): Promise<boolean> =>
+        openExternal(pathToFileURL(await running.writeEntryPage(join(core.config.dataDir, 'ui'))).href);
       const whenNoWindow = (): void => {
-        const url = headless?.url;
-        if (!url) return;
-        void (canOpen ? openExternal(url) : Promise.resolve(false)).then((opened) => {
-          if (!opened) ctx.stdout.write(`有请求正在等待输入 PIN 码或授权，请在浏览器中打开：${url}\nA request waits for the PIN or consent; open: ${url}\n`);
+        const running = headless;
+        if (!running) return;
+        void (canOpen ? openEntry(running).catch(() => false) : Promise.resolve(false)).then((opened) => {
+          if (opened) return;
+          // Entry addresses work once: a fresh one, printed to this terminal only.
+          const url = running.newEntryUrl();
+          ctx.stdout.write(`有请求正在等待输入 PIN 码或授权，请在浏览器中打开：${url}\nA request waits for the PIN or consent; open: ${url}\n`);
         });
       };
       const api = server;
       headless = await startHeadlessUi({ core, ui, handlers: bridgeHandlers({ core, ui, server: () => api, openFolder: openExternal }), port: uiPort, whenNoWindow });
+      const running = headless;
+      // Each entry address works once; after one is used, the next is printed (only this terminal sees it).
+      running.onEntryUsed = () => {
+        const next = running.newEntryUrl();
+        ctx.stdout.write(`助手界面地址已使用。如需在另一个浏览器窗口打开，请使用新地址：${next}\nThat address is spent; for another window use: ${next}\n`);
+      };
       ctx.stdout.write(`助手界面（PIN 输入、环境检测）：${headless.url}\nAssistant window (PIN dialogs, environment check): ${headless.url}\n`);
       if (canOpen) {
-        if (!(await openExternal(headless.url))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
+        if (!(await openEntry(running))) ctx.stdout.write('未能自动打开浏览器，请复制上面的地址到浏览器中打开。\n');
       } else ctx.stdout.write('请在本机浏览器中打开上面的地址；PIN 输入框会在那里弹出。\n');
     }
     await stopRequested;
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
+    // Backstop: whatever hangs the shutdown (a native thread, a stuck token host), the port must come free.
+    ctx.exitBackstop?.(SHUTDOWN_TIMEOUT_MS);
     ctx.stdout.write('正在关闭互认助手…… Shutting down…\n');
     await headless?.close();
     await server.close();

@@ -4,13 +4,29 @@
  * killed agent loses none), fsynced within AUDIT_FSYNC_MS (a power cut loses
  * at most that), rotated by size. Records never contain a PIN.
  *
+ * Signatures (`result: ok`) go to `audit.jsonl`; refused requests (no
+ * signature made: not found, cancelled, denied…) go to `refused.jsonl`, with
+ * a budget of their own and a per-origin rate, so a page that sends refused
+ * requests by the thousand cannot rotate signature records away. A rotated
+ * signature file is never dropped while it holds records younger than
+ * AUDIT_RETENTION_DAYS.
+ *
  * It fails closed: a record that cannot be written throws AUDIT_FAILED, and the
  * signing use case then withholds the signature (no signature leaves unrecorded).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_FSYNC_MS, AUDIT_KEEP_FILES, AUDIT_ROTATE_BYTES } from '../../limits.js';
+import {
+  AUDIT_FSYNC_MS,
+  AUDIT_KEEP_FILES,
+  AUDIT_REFUSED_KEEP_FILES,
+  AUDIT_REFUSED_PER_ORIGIN_PER_MINUTE,
+  AUDIT_REFUSED_ROTATE_BYTES,
+  AUDIT_RETENTION_DAYS,
+  AUDIT_ROTATE_BYTES,
+} from '../../limits.js';
 import { AssistantError } from '../../protocol/errors.js';
+import { jsonLine } from '../../util/json-line.js';
 import { logger } from '../../util/log.js';
 
 const log = logger('audit');
@@ -43,44 +59,49 @@ export interface AuditRecord {
 }
 
 export interface AuditLogOptions {
-  /** Rotate when the file would exceed this, bytes (default AUDIT_ROTATE_BYTES). */
+  /** Rotate when the signature file would exceed this, bytes (default AUDIT_ROTATE_BYTES). */
   rotateBytes?: number;
-  /** Rotated files kept (default AUDIT_KEEP_FILES). */
+  /** Rotated signature files kept (default AUDIT_KEEP_FILES), more while they hold records younger than `retentionDays`. */
   keepFiles?: number;
+  /** Days a signature record is kept at least (default AUDIT_RETENTION_DAYS). */
+  retentionDays?: number;
+  /** Rotate the refused-request file at this size, bytes (default AUDIT_REFUSED_ROTATE_BYTES). */
+  refusedRotateBytes?: number;
+  /** Rotated refused-request files kept (default AUDIT_REFUSED_KEEP_FILES). */
+  refusedKeepFiles?: number;
+  /** Refused-request records per origin per minute (default AUDIT_REFUSED_PER_ORIGIN_PER_MINUTE). */
+  refusedPerOriginPerMinute?: number;
   /** fsync delay, ms (default AUDIT_FSYNC_MS). */
   fsyncMs?: number;
+  now?: () => number;
 }
 
-export class AuditLog {
-  readonly dir: string;
-  readonly file: string;
+/** One JSONL file: append-mode fd, size rotation, fsync within `fsyncMs`. */
+class AuditFile {
   #fd: number | undefined;
   #size = 0;
   /** A write failed part-way: the next record starts on a new line. */
   #torn = false;
   #fsyncTimer: NodeJS.Timeout | undefined;
-  readonly #rotateBytes: number;
-  readonly #keepFiles: number;
-  readonly #fsyncMs: number;
 
-  constructor(dataDir: string, options: AuditLogOptions = {}) {
-    this.dir = join(dataDir, 'audit');
-    this.file = join(this.dir, 'audit.jsonl');
-    this.#rotateBytes = options.rotateBytes ?? AUDIT_ROTATE_BYTES;
-    this.#keepFiles = options.keepFiles ?? AUDIT_KEEP_FILES;
-    this.#fsyncMs = options.fsyncMs ?? AUDIT_FSYNC_MS;
-  }
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+    private readonly rotateBytes: number,
+    private readonly keepFiles: number,
+    /** Rotated files whose last write is younger than this are never dropped, ms (0: drop by count). */
+    private readonly retentionMs: number,
+    private readonly fsyncMs: number,
+    private readonly now: () => number,
+  ) {}
 
-  /**
-   * Appends a record; returns once the bytes are in the OS (write(2) done).
-   * @throws AssistantError AUDIT_FAILED when the record could not be written (disk full, folder not writable).
-   */
+  /** @throws AssistantError AUDIT_FAILED */
   append(record: AuditRecord): void {
-    const line = Buffer.from((this.#torn ? '\n' : '') + JSON.stringify(record) + '\n', 'utf8');
+    const line = Buffer.from((this.#torn ? '\n' : '') + jsonLine(record) + '\n', 'utf8');
     let written = 0;
     try {
       this.#open();
-      if (this.#size > 0 && this.#size + line.length > this.#rotateBytes) this.#rotate();
+      if (this.#size > 0 && this.#size + line.length > this.rotateBytes) this.#rotate();
       while (written < line.length) written += writeSync(this.#open(), line, written);
       this.#size += line.length;
       this.#torn = false;
@@ -89,19 +110,17 @@ export class AuditLog {
       if (written > 0) this.#torn = true;
       this.#drop();
       const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-      log.error('audit record not written', { code, error: (error as Error).message });
+      log.error('audit record not written', { file: this.file, code, error: (error as Error).message });
       throw new AssistantError('AUDIT_FAILED', `audit record not written (${code})`, { detailZh: auditFailureZh(code), errno: code });
     }
   }
 
-  /** fsyncs now and closes the file (shutdown). */
   close(): void {
     this.flush();
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
 
-  /** fsyncs pending records now. */
   flush(): void {
     if (this.#fsyncTimer) clearTimeout(this.#fsyncTimer);
     this.#fsyncTimer = undefined;
@@ -135,23 +154,113 @@ export class AuditLog {
 
   #scheduleFsync(): void {
     if (this.#fsyncTimer) return;
-    this.#fsyncTimer = setTimeout(() => this.flush(), this.#fsyncMs);
+    this.#fsyncTimer = setTimeout(() => this.flush(), this.fsyncMs);
     this.#fsyncTimer.unref();
   }
 
-  /** audit.jsonl → audit.jsonl.1 → … → audit.jsonl.N (the oldest is dropped). */
+  /**
+   * file → file.1 → … → file.N. The oldest past `keepFiles` is dropped only
+   * when its last write is older than the retention; otherwise it is kept as
+   * file.N+1 (and so on), so no signature younger than the retention is lost.
+   */
   #rotate(): void {
     this.flush();
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
-    rmSync(`${this.file}.${this.#keepFiles}`, { force: true });
-    for (let i = this.#keepFiles - 1; i >= 1; i--) {
+    let last = this.keepFiles;
+    while (existsSync(`${this.file}.${last}`) && this.now() - statSync(`${this.file}.${last}`).mtimeMs < this.retentionMs) last++;
+    rmSync(`${this.file}.${last}`, { force: true });
+    for (let i = last - 1; i >= 1; i--) {
       if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
     }
-    if (this.#keepFiles > 0) renameSync(this.file, `${this.file}.1`);
+    if (last > 0) renameSync(this.file, `${this.file}.1`);
     else rmSync(this.file, { force: true });
     this.#open();
   }
+}
+
+const MINUTE_MS = 60_000;
+
+export class AuditLog {
+  readonly dir: string;
+  /** The signature records, `audit/audit.jsonl`. */
+  readonly file: string;
+  /** The refused-request records, `audit/refused.jsonl`. */
+  readonly refusedFile: string;
+  readonly #signatures: AuditFile;
+  readonly #refused: AuditFile;
+  readonly #perMinute: number;
+  readonly #now: () => number;
+  /** origin → refused records this minute, and how many were left out. */
+  readonly #rate = new Map<string, { minute: number; written: number; suppressed: number }>();
+
+  constructor(dataDir: string, options: AuditLogOptions = {}) {
+    this.dir = join(dataDir, 'audit');
+    this.file = join(this.dir, 'audit.jsonl');
+    this.refusedFile = join(this.dir, 'refused.jsonl');
+    this.#now = options.now ?? Date.now;
+    const fsyncMs = options.fsyncMs ?? AUDIT_FSYNC_MS;
+    const retentionMs = (options.retentionDays ?? AUDIT_RETENTION_DAYS) * 86_400_000;
+    this.#signatures = new AuditFile(this.dir, this.file, options.rotateBytes ?? AUDIT_ROTATE_BYTES, options.keepFiles ?? AUDIT_KEEP_FILES, retentionMs, fsyncMs, this.#now);
+    this.#refused = new AuditFile(this.dir, this.refusedFile, options.refusedRotateBytes ?? AUDIT_REFUSED_ROTATE_BYTES, options.refusedKeepFiles ?? AUDIT_REFUSED_KEEP_FILES, 0, fsyncMs, this.#now);
+    this.#perMinute = options.refusedPerOriginPerMinute ?? AUDIT_REFUSED_PER_ORIGIN_PER_MINUTE;
+  }
+
+  /**
+   * Appends a record; returns once the bytes are in the OS (write(2) done).
+   * A signature goes to audit.jsonl; a refused request to refused.jsonl, at
+   * most `refusedPerOriginPerMinute` per origin (the rest are counted in a
+   * `SUPPRESSED` record when the origin's next minute starts).
+   * @throws AssistantError AUDIT_FAILED when the record could not be written (disk full, folder not writable).
+   */
+  append(record: AuditRecord): void {
+    if (record.result === 'ok') return this.#signatures.append(record);
+    const key = record.origin ?? '';
+    const minute = Math.floor(this.#now() / MINUTE_MS);
+    let rate = this.#rate.get(key);
+    if (!rate || rate.minute !== minute) {
+      if (rate && rate.suppressed > 0) this.#refused.append(suppressed(record, rate.suppressed));
+      rate = { minute, written: 0, suppressed: 0 };
+      this.#rate.set(key, rate);
+      // Origins that went quiet are forgotten (the map stays as small as the origins of one minute).
+      for (const [k, r] of this.#rate) if (r.minute < minute - 1 && r.suppressed === 0) this.#rate.delete(k);
+    }
+    if (rate.written >= this.#perMinute) {
+      rate.suppressed++;
+      return;
+    }
+    rate.written++;
+    this.#refused.append(record);
+  }
+
+  /** fsyncs now and closes the files (shutdown); counts left out are written first. */
+  close(): void {
+    for (const [origin, rate] of this.#rate) {
+      if (rate.suppressed === 0) continue;
+      try {
+        this.#refused.append(suppressed({ origin: origin || null } as AuditRecord, rate.suppressed));
+      } catch {
+        // logged by append; shutdown goes on
+      }
+      rate.suppressed = 0;
+    }
+    this.#signatures.close();
+    this.#refused.close();
+  }
+
+  /** fsyncs pending records now. */
+  flush(): void {
+    this.#signatures.flush();
+    this.#refused.flush();
+  }
+}
+
+/** The record standing for `count` refused requests of an origin that were not written one by one. */
+function suppressed(like: Pick<AuditRecord, 'origin'>, count: number): AuditRecord {
+  return {
+    time: new Date().toISOString(), origin: like.origin, method: 'refused', certId: null, certFingerprintSha256: null,
+    hashAlgorithm: null, hash: null, format: null, documentName: null, extra: { suppressed: count }, result: 'SUPPRESSED',
+  };
 }
 
 /** The user's line for a failed audit write: what is wrong, never a path. */

@@ -13,13 +13,14 @@
  * out right after its signature. Grants end when they expire, on logout and on
  * removal.
  */
-import { DIALOG_TIMEOUT_MS } from '../../limits.js';
+import { DIALOG_TIMEOUT_MS, MAX_QUEUED_SIGNATURES_PER_ORIGIN } from '../../limits.js';
 import { AssistantError } from '../../protocol/errors.js';
 import type { TokenManager } from '../../tokens/token-manager.js';
 import type { TokenInfo } from '../../tokens/types.js';
 import type { PinAnswer, PinRequest, UiPort } from '../../ui/port.js';
 import { logger } from '../../util/log.js';
 import type { CertEntry, CertificateService } from '../cert-service.js';
+import { FairQueue } from './fair-queue.js';
 
 const log = logger('login-policy');
 const MINUTE_MS = 60_000;
@@ -58,7 +59,8 @@ type Grants = Map<string | null, number>;
 
 export class LoginPolicy {
   readonly #grants = new Map<string, Grants>();
-  readonly #queues = new Map<string, Promise<unknown>>();
+  /** One call per token at a time, origins taking turns, a bound per origin (across its connections). */
+  readonly #queue = new FairQueue(MAX_QUEUED_SIGNATURES_PER_ORIGIN);
   readonly #now: () => number;
   readonly #sweep: NodeJS.Timeout;
   readonly #offChanged: () => void;
@@ -75,18 +77,32 @@ export class LoginPolicy {
    * the user (origin null) for `pinReuseMinutes`, never a site.
    */
   registerUserLogin(tokenId: string): void {
-    this.#grantsOf(tokenId).set(null, this.#now() + Math.max(1, this.options.pinReuseMinutes) * MINUTE_MS);
+    this.registerLogin(tokenId, null);
+  }
+
+  /**
+   * Records a login made outside {@link withLogin}. null is the user's own
+   * login in the assistant (环境检测): it serves the user for
+   * `pinReuseMinutes`, never a site. A site's login (a page-initiated
+   * 环境检测) grants nothing, to that site or any other: it is logged out at
+   * the next sweep, so every origin's next signature asks its own PIN.
+   */
+  registerLogin(tokenId: string, origin: string | null): void {
+    if (origin === null) this.#grantsOf(tokenId).set(null, this.#now() + Math.max(1, this.options.pinReuseMinutes) * MINUTE_MS);
+    // An already-expired grant: the sweep logs the token out unless someone else's grant is live.
+    else if (!this.#live(tokenId, origin)) this.#grantsOf(tokenId).set(origin, this.#now());
   }
 
   /**
    * Runs `op` with the certificate's token logged in for `use.origin`, asking
    * the PIN unless this origin holds a live reuse grant. Calls on one token run
-   * one at a time (so at most one PIN dialog per token).
-   * @throws AssistantError PIN_LOCKED (no dialog shown), USER_CANCELLED, TIMEOUT, TOKEN_REMOVED, and whatever `op` throws.
+   * one at a time (so at most one PIN dialog per token), origins taking turns;
+   * an origin may have MAX_QUEUED_SIGNATURES_PER_ORIGIN calls queued per token.
+   * @throws AssistantError BUSY (too many queued for this origin), PIN_LOCKED (no dialog shown), USER_CANCELLED, TIMEOUT, TOKEN_REMOVED, and whatever `op` throws.
    */
   async withLogin<T>(use: KeyUse, entry: CertEntry, op: () => Promise<T>): Promise<T> {
     const tokenId = entry.token.tokenId;
-    return this.#serialize(tokenId, async () => {
+    return this.#queue.run(tokenId, use.origin, async () => {
       const token = this.#token(tokenId);
       if (token.pin.locked) throw new AssistantError('PIN_LOCKED', 'PIN locked; no dialog shown', { retriesLeft: 0 });
       if (token.loggedIn && (use.anyLogin || this.#live(tokenId, use.origin))) return op();
@@ -221,15 +237,9 @@ export class LoginPolicy {
     await this.options.tokens.logout(tokenId).catch((error: unknown) => log.warn('logout after a single-use login failed', { tokenId, error: String(error) }));
   }
 
-  async #serialize<T>(tokenId: string, body: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(tokenId) ?? Promise.resolve();
-    const run = previous.then(body, body);
-    const tail = run.then(() => undefined, () => undefined);
-    this.#queues.set(tokenId, tail);
-    void tail.then(() => {
-      if (this.#queues.get(tokenId) === tail) this.#queues.delete(tokenId);
-    });
-    return run;
+  /** Runs `body` in the token's queue as the assistant's own job (logout, expiry), never refused. */
+  #serialize<T>(tokenId: string, body: () => Promise<T>): Promise<T> {
+    return this.#queue.run(tokenId, '\u0000assistant', body, false);
   }
 
   #onChanged(tokens: TokenInfo[]): void {
@@ -243,7 +253,7 @@ export class LoginPolicy {
   async #expire(): Promise<void> {
     for (const [tokenId, grants] of [...this.#grants]) {
       if (this.#anyLive(tokenId) || grants.size === 0) continue;
-      if (this.#queues.has(tokenId)) continue;
+      if (this.#queue.busy(tokenId)) continue;
       await this.#serialize(tokenId, async () => {
         if (this.#anyLive(tokenId)) return;
         await this.#logoutQuietly(tokenId);

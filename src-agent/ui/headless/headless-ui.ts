@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DIALOG_TIMEOUT_MS } from '../../limits.js';
 import { logger } from '../../util/log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { BridgeEventMap, BridgeEventName, ConsentDialogView, MobileSignDialogView, NoticeView, PendingDialogView, PinDialogView } from '../bridge.js';
+import type { BridgeEventMap, BridgeEventName, ConfirmDialogView, ConsentDialogView, MobileSignDialogView, NoticeView, PendingDialogView, PinDialogView } from '../bridge.js';
 import type { ConsentAnswer, ConsentRequest, MobileSignDialog, MobileSignRequest, Notice, PinAnswer, PinRequest, UiPort } from '../port.js';
 import { MobileDialogs } from './mobile-dialogs.js';
 
@@ -10,9 +10,14 @@ const log = logger('headless-ui');
 
 type Events = { [E in BridgeEventName]: [BridgeEventMap[E]] };
 
+type DialogKind = 'pin' | 'consent' | 'confirm';
+type DialogView = PinDialogView | ConsentDialogView | ConfirmDialogView;
+type ConfirmAnswer = 'confirm' | 'cancel';
+type AnyPending = Pending<PinAnswer> | Pending<ConsentAnswer> | Pending<ConfirmAnswer>;
+
 interface Pending<A> {
-  kind: 'pin' | 'consent';
-  view: PinDialogView | ConsentDialogView;
+  kind: DialogKind;
+  view: DialogView;
   settle(answer: A, reason: 'answered' | 'cancelled' | 'timeout'): void;
 }
 
@@ -38,7 +43,7 @@ export function commonName(subject: string): string {
  * `dialogTimeoutMs` (cancel / deny). Notices become `notice` events.
  */
 export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
-  readonly #pending = new Map<string, Pending<PinAnswer> | Pending<ConsentAnswer>>();
+  readonly #pending = new Map<string, AnyPending>();
   readonly #mobile = new MobileDialogs(
     { changed: (view) => this.emit('mobileSign', view), closed: (id, reason) => this.emit('requestClosed', { id, reason }) },
     (origin) => hostOf(origin) ?? origin,
@@ -85,8 +90,24 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
   }
 
   askConsent(request: ConsentRequest, signal?: AbortSignal): Promise<ConsentAnswer> {
-    const view: ConsentDialogView = { id: randomUUID(), origin: request.origin, host: hostOf(request.origin) ?? request.origin, method: request.method };
+    const view: ConsentDialogView = { id: randomUUID(), origin: request.origin, host: hostOf(request.origin) ?? request.origin, method: request.method, ...(request.documentName !== undefined ? { documentName: request.documentName } : {}) };
     return this.#open<ConsentAnswer>('consent', view, 'deny', signal);
+  }
+
+  /**
+   * Asks the user to confirm a change of drivers (a module is code the next
+   * start loads into a token host). Resolves 'cancel' when not answered in time.
+   */
+  askConfirm(request: { kind: 'modules'; before: string[]; after: string[] }, signal?: AbortSignal): Promise<ConfirmAnswer> {
+    const view: ConfirmDialogView = { id: randomUUID(), kind: request.kind, before: [...request.before], after: [...request.after] };
+    return this.#open<ConfirmAnswer>('confirm', view, 'cancel', signal);
+  }
+
+  answerConfirm(id: string, answer: ConfirmAnswer): boolean {
+    const pending = this.#pending.get(id);
+    if (!pending || pending.kind !== 'confirm') return false;
+    (pending as Pending<ConfirmAnswer>).settle(answer, 'answered');
+    return true;
   }
 
   notify(notice: Notice): void {
@@ -143,11 +164,12 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
     for (const id of [...this.#pending.keys()]) {
       const p = this.#pending.get(id);
       if (p?.kind === 'pin') (p as Pending<PinAnswer>).settle({ kind: 'cancel' }, 'cancelled');
+      else if (p?.kind === 'confirm') (p as Pending<ConfirmAnswer>).settle('cancel', 'cancelled');
       else (p as Pending<ConsentAnswer> | undefined)?.settle('deny', 'cancelled');
     }
   }
 
-  #open<A extends PinAnswer | ConsentAnswer>(kind: 'pin' | 'consent', view: PinDialogView | ConsentDialogView, fallback: A, signal?: AbortSignal): Promise<A> {
+  #open<A extends PinAnswer | ConsentAnswer | ConfirmAnswer>(kind: DialogKind, view: DialogView, fallback: A, signal?: AbortSignal): Promise<A> {
     return new Promise<A>((resolve) => {
       const timer = setTimeout(() => settle(fallback, 'timeout'), this.options.dialogTimeoutMs ?? DIALOG_TIMEOUT_MS);
       timer.unref();
@@ -163,11 +185,12 @@ export class HeadlessUi extends TypedEmitter<Events> implements UiPort {
         this.emit('requestClosed', { id: view.id, reason });
         resolve(answer);
       };
-      this.#pending.set(view.id, { kind, view, settle } as Pending<A> as Pending<PinAnswer> | Pending<ConsentAnswer>);
+      this.#pending.set(view.id, { kind, view, settle } as Pending<A> as AnyPending);
       if (signal?.aborted) return settle(fallback, 'cancelled');
       signal?.addEventListener('abort', onAbort, { once: true });
-      log.info('dialog opened', { kind, id: view.id, origin: view.origin });
+      log.info('dialog opened', { kind, id: view.id, origin: 'origin' in view ? view.origin : null });
       if (kind === 'pin') this.emit('pinRequest', view as PinDialogView);
+      else if (kind === 'confirm') this.emit('confirmRequest', view as ConfirmDialogView);
       else this.emit('consentRequest', view as ConsentDialogView);
     });
   }

@@ -1,10 +1,14 @@
 /**
  * The headless UI: the src-renderer pages served on loopback, for machines
- * without Electron. Entry is `http://127.0.0.1:<port>/ui/<secret>`: the
- * per-run secret (32 random bytes, base64url) is exchanged for an HttpOnly
- * SameSite=Strict cookie, and every other request needs that cookie (or the
- * `X-Assistant-Secret` header), a loopback Host, and, for the bridge, an
- * `Origin` or `Sec-Fetch-Site` saying the request comes from the UI itself.
+ * without Electron. Entry is `http://127.0.0.1:<port>/ui/<code>`: a one-time
+ * code (32 random bytes, base64url) that works once. Exchanging it sets an
+ * HttpOnly SameSite=Strict cookie for the pages and hands the window a page
+ * token in the URL fragment, which the bridge script keeps in sessionStorage
+ * (bound to this origin, port included) and sends as `X-Assistant-Token` on
+ * every bridge request. Cookies are not port-bound: any server on another
+ * loopback port whose page the browser loads receives the cookie, so the
+ * cookie alone opens pages, never the bridge. The bridge also needs a
+ * loopback Host and an `Origin` or `Sec-Fetch-Site` of the UI itself.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -21,7 +25,9 @@ import { BRIDGE_EVENTS, BRIDGE_METHODS, type BridgeMethodName } from '../bridge.
 import { tokenView, type BridgeHandlers } from '../controller-port.js';
 import { bridgeClientSource } from './client-script.js';
 import { HEADLESS_ENTRY, UI_PAGES } from '../pages.js';
+import { writeEntryPage } from './entry-page.js';
 import type { HeadlessUi } from './headless-ui.js';
+import { UI_TOKEN_HEADER } from './token.js';
 
 const log = logger('headless');
 
@@ -31,6 +37,8 @@ export const MAX_BRIDGE_BODY_BYTES = 16 * 1024;
 export const MAX_EVENT_STREAMS = 8;
 /** Name of the session cookie. */
 export const UI_COOKIE = 'ca_assistant_ui';
+/** Unused entry codes kept at once (default 8; the oldest is dropped). */
+export const MAX_ENTRY_CODES = 8;
 
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 const SECURITY_HEADERS = {
@@ -65,8 +73,18 @@ export const NO_WINDOW_REOPEN_MS = 30_000;
 export interface RunningHeadlessUi {
   ui: HeadlessUi;
   port: number;
-  /** The entry URL with the secret: print it, open it, never log it elsewhere. */
+  /** An entry URL with a one-time code: print it or hand it over, never log it. It works once. */
   url: string;
+  /** A fresh one-time entry URL (the one before stays valid until used). */
+  newEntryUrl(): string;
+  /**
+   * Writes a page (mode 0600, in `dir`) that forwards the browser to a fresh
+   * one-time entry URL, and returns its path: opening this file keeps the code
+   * off the opener's command line, which every local user can read in `ps`.
+   */
+  writeEntryPage(dir: string): Promise<string>;
+  /** Called after an entry code was used (e.g. to print the next one). */
+  onEntryUsed?: () => void;
   /** Own origin, `http://127.0.0.1:<port>`. */
   origin: string;
   handlers: BridgeHandlers;
@@ -96,17 +114,41 @@ function cookieValue(req: IncomingMessage): string | undefined {
 export async function startHeadlessUi(options: HeadlessUiOptions): Promise<RunningHeadlessUi> {
   const { core } = options;
   const { ui, handlers } = options;
-  const secret = randomBytes(32).toString('base64url');
-  const secretBuf = Buffer.from(secret);
+  // The cookie opens pages; the page token opens the bridge. Different values, both per run.
+  const cookieSecret = Buffer.from(randomBytes(32).toString('base64url'));
+  const pageToken = Buffer.from(randomBytes(32).toString('base64url'));
+  const entryCodes = new Set<string>();
+  const newCode = (): string => {
+    const code = randomBytes(32).toString('base64url');
+    entryCodes.add(code);
+    if (entryCodes.size > MAX_ENTRY_CODES) entryCodes.delete(entryCodes.values().next().value as string);
+    return code;
+  };
+  /** Takes a code out of the set if it is there (constant time per comparison). */
+  const spendCode = (given: string): boolean => {
+    const buf = Buffer.from(given);
+    for (const code of entryCodes) {
+      const c = Buffer.from(code);
+      if (c.length === buf.length && timingSafeEqual(c, buf)) {
+        entryCodes.delete(code);
+        return true;
+      }
+    }
+    return false;
+  };
   const dir = rendererDir();
   const streams = new Set<ServerResponse>();
   let port = 0;
 
-  const hasSecret = (req: IncomingMessage): boolean => {
-    const given = cookieValue(req) ?? (typeof req.headers['x-assistant-secret'] === 'string' ? req.headers['x-assistant-secret'] : undefined);
+  const equals = (given: string | undefined, secret: Buffer): boolean => {
     if (!given) return false;
     const buf = Buffer.from(given);
-    return buf.length === secretBuf.length && timingSafeEqual(buf, secretBuf);
+    return buf.length === secret.length && timingSafeEqual(buf, secret);
+  };
+  const hasCookie = (req: IncomingMessage): boolean => equals(cookieValue(req), cookieSecret);
+  const hasPageToken = (req: IncomingMessage, url: URL): boolean => {
+    const header = req.headers[UI_TOKEN_HEADER];
+    return equals(typeof header === 'string' ? header : (url.searchParams.get('k') ?? undefined), pageToken);
   };
   const ownOrigin = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
@@ -178,7 +220,7 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': ok\n\n');
     streams.add(res);
-    for (const { kind, view } of ui.pending()) res.write(`event: ${kind === 'pin' ? 'pinRequest' : 'consentRequest'}\ndata: ${JSON.stringify(view)}\n\n`);
+    for (const { kind, view } of ui.pending()) res.write(`event: ${kind === 'pin' ? 'pinRequest' : kind === 'confirm' ? 'confirmRequest' : 'consentRequest'}\ndata: ${JSON.stringify(view)}\n\n`);
     for (const view of ui.pendingMobile()) res.write(`event: mobileSign\ndata: ${JSON.stringify(view)}\n\n`);
     res.on('close', () => streams.delete(res));
   }
@@ -203,15 +245,17 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!isLoopbackHost(req.headers.host, port)) return forbid(res, 'foreign Host');
     if (req.method === 'GET' && url.pathname.startsWith('/ui/')) {
-      const given = Buffer.from(url.pathname.slice(4));
-      if (given.length !== secretBuf.length || !timingSafeEqual(given, secretBuf)) return forbid(res, 'wrong entry secret');
-      // Swap the secret in the address bar for a cookie the pages cannot read.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: `/${HEADLESS_ENTRY}`, 'Set-Cookie': `${UI_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/` });
-      return res.end();
+      if (!spendCode(url.pathname.slice(4))) return forbid(res, 'unknown or used entry code');
+      // The code is spent; the cookie opens pages, the fragment (never sent to a server) carries the page token.
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: `/${HEADLESS_ENTRY}#k=${pageToken.toString()}`, 'Set-Cookie': `${UI_COOKIE}=${cookieSecret.toString()}; HttpOnly; SameSite=Strict; Path=/` });
+      res.end();
+      queueMicrotask(() => running.onEntryUsed?.());
+      return;
     }
-    if (!hasSecret(req)) return forbid(res, 'no secret');
+    if (!hasCookie(req)) return forbid(res, 'no cookie');
     if (url.pathname.startsWith('/bridge/')) {
       if (!ownOrigin(req)) return forbid(res, 'foreign origin');
+      if (!hasPageToken(req, url)) return forbid(res, 'no page token');
       if (url.pathname === '/bridge/events' && req.method === 'GET') return openStream(res);
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only\n');
       return void handleBridge(req, res, url.pathname.slice('/bridge/'.length));
@@ -233,11 +277,14 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
   log.info('headless UI listening', { port });
 
   let closing: Promise<void> | undefined;
-  return {
+  const newEntryUrl = (): string => `${origin}/ui/${newCode()}`;
+  const running: RunningHeadlessUi = {
     ui,
     port,
     origin,
-    url: `${origin}/ui/${secret}`,
+    url: newEntryUrl(),
+    newEntryUrl,
+    writeEntryPage: (dir) => writeEntryPage(dir, newEntryUrl()),
     handlers,
     close: () =>
       (closing ??= (async () => {
@@ -248,4 +295,5 @@ export async function startHeadlessUi(options: HeadlessUiOptions): Promise<Runni
         await new Promise<void>((resolve) => http.close(() => resolve()));
       })()),
   };
+  return running;
 }

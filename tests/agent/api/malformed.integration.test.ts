@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES, MAX_PENDING_PER_CONNECTION } from '../../../src-agent/limits.js';
+import { MAX_FRAME_BYTES, MAX_PENDING_PER_CONNECTION, MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN } from '../../../src-agent/limits.js';
 import { useFixtures } from '../../helpers/fixtures.js';
 import { Client, MALL, makeConfig, reasonOf, startHarness, type Harness } from './harness.js';
 
@@ -103,7 +103,7 @@ describe('malformed input', () => {
   });
 
   it('refuses connections past the per-origin limit with 503', async () => {
-    const clients = await Promise.all(Array.from({ length: 7 }, () => Client.open(h.server.port, 'https://many.example')));
+    const clients = await Promise.all(Array.from({ length: MAX_UNTRUSTED_CONNECTIONS_PER_ORIGIN - 1 }, () => Client.open(h.server.port, 'https://many.example')));
     await expect(Client.open(h.server.port, 'https://many.example')).resolves.toBeDefined();
     await expect(Client.open(h.server.port, 'https://many.example')).rejects.toThrow('HTTP 503');
     clients.forEach((c) => c.close());

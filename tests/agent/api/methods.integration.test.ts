@@ -166,9 +166,11 @@ describe('API methods (trusted origin)', () => {
 
   it('writes exactly one audit record per signature attempt, and no PIN anywhere in the data dir', async () => {
     h.server.audit.flush();
-    const lines = readFileSync(join(h.dataDir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    // sign cms, sign raw, auth, expired, nokey, not found, cancelled
-    expect(lines.map((l) => l.result)).toEqual(['ok', 'ok', 'ok', 'CERT_EXPIRED', 'KEY_NOT_FOUND', 'CERT_NOT_FOUND', 'USER_CANCELLED']);
+    const read = (name: string): Record<string, unknown>[] => readFileSync(join(h.dataDir, 'audit', name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = read('audit.jsonl');
+    // sign cms, sign raw, auth; the refused attempts in their own file: expired, nokey, not found, cancelled
+    expect(lines.map((l) => l.result)).toEqual(['ok', 'ok', 'ok']);
+    expect(read('refused.jsonl').map((l) => l.result)).toEqual(['CERT_EXPIRED', 'KEY_NOT_FOUND', 'CERT_NOT_FOUND', 'USER_CANCELLED']);
     expect(lines[0]).toMatchObject({ origin: MALL, method: 'sign.hash', certFingerprintSha256: orgFingerprint, hashAlgorithm: 'sha256', documentName: '合同.pdf' });
     expect(lines[0]?.hash).toBe(createHash('sha256').update(Buffer.from('政府采购合同 2025-0012')).digest('hex'));
     for (const file of filesUnder(h.dataDir)) {

@@ -20,7 +20,7 @@ describe('AuditLog', () => {
 
   it('rotates by size and keeps only keepFiles old files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-'));
-    const log = new AuditLog(dir, { rotateBytes: 600, keepFiles: 2 });
+    const log = new AuditLog(dir, { rotateBytes: 600, keepFiles: 2, retentionDays: 0 });
     for (let i = 0; i < 20; i++) log.append(record(i));
     log.close();
     const file = join(dir, 'audit', 'audit.jsonl');
