@@ -42,7 +42,8 @@ describe('仅此一次', () => {
     mall.close();
     const page = await Client.open(h.server.port, origin);
     h.ui.clearAnswers().answerConsents(...Array.from({ length: 3 }, () => 'once' as const));
-    h.ui.answerPins(supplier.userPin);
+    // A PIN at every signature (issue 14): the one signed now and the two later ones.
+    h.ui.answerPins(supplier.userPin, supplier.userPin, supplier.userPin);
     const consentsBefore = h.ui.consentRequests.length;
     const docs = ['合同A.pdf', '合同B.pdf', '合同C.pdf', '合同D.pdf', '合同E.pdf'];
     const replies = await Promise.all(docs.map((name) => page.call('sign.hash', { certId, hash: hashOf(name), hashAlgorithm: 'sha256', format: 'cms', document: { name } })));
