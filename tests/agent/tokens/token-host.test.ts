@@ -16,6 +16,8 @@ class FakeChild extends EventEmitter {
   signalCode: NodeJS.Signals | null = null;
   readonly pid = 4000 + FakeChild.all.length;
   readonly stderr = new EventEmitter();
+  /** As fork's: stdin, stdout, stderr, ipc, and the PIN pipe (fd 4; no login is sent here). */
+  readonly stdio: (EventEmitter | null)[] = [null, null, this.stderr, null, null];
   readonly sent: { id: number; request: { op: string } }[] = [];
   send(message: { id: number; request: { op: string } }): boolean {
     this.sent.push(message);
