@@ -81,7 +81,7 @@ describe('headless UI server', () => {
     expect(((await bad.json()) as { reason: string }).reason).toBe('BAD_REQUEST');
     // runCheck's key choice: a list of short ids, nothing else.
     for (const params of [{ pinTokens: 'abc' }, { pinTokens: [1] }, { pinTokens: [''] }, { pinTokens: ['x'.repeat(201)] }, { pinTokens: Array.from({ length: 33 }, (_, i) => `t${i}`) }, { pinTokens: [], extra: 1 }]) {
-      const r = await fetch(`${h.headless.origin}/bridge/runCheck`, { method: 'POST', headers: { cookie, origin: h.headless.origin }, body: JSON.stringify(params) });
+      const r = await fetch(`${h.headless.origin}/bridge/runCheck`, { method: 'POST', headers: { cookie, [UI_TOKEN_HEADER]: token, origin: h.headless.origin }, body: JSON.stringify(params) });
       expect(r.status, JSON.stringify(params).slice(0, 60)).toBe(400);
     }
   });
