@@ -118,7 +118,7 @@ describe('changing drivers from the window', () => {
     const res = await bridge('setSettings', auth, { modules: next });
     expect(res.status).toBe(200);
     expect(await configModules()).toEqual(next);
-    const lang = await bridge('setSettings', auth, { pinCacheSeconds: 300 });
+    const lang = await bridge('setSettings', auth, { pinReuseMinutes: 5 });
     expect(lang.status).toBe(200);
     // Put the fixture module list back for the other tests.
     h.headless.ui.once('confirmRequest', (view) => void bridge('answerConfirm', auth, { id: view.id, answer: 'confirm' }));
