@@ -9,7 +9,7 @@ import { startServer } from '../../../../src-agent/api/server.js';
 import { runChecks } from '../../../../src-agent/check/index.js';
 import { addToken, useFixtures } from '../../../helpers/fixtures.js';
 import { removeTokenRetrying } from '../../../helpers/tokens.js';
-import { makeConfig, MALL, OTHER, startHarness, type Harness } from '../harness.js';
+import { Client, makeConfig, MALL, OTHER, reasonOf, startHarness, type Harness } from '../harness.js';
 import { CODES, XtxClient } from './xtx-client.js';
 
 const fx = await useFixtures();
@@ -241,6 +241,14 @@ describe('compatibility endpoint: who may call', () => {
     expect(h.ui.pinRequests).toHaveLength(0);
     expect(await other.call('SOF_GetVersion')).not.toBe('');
     other.close();
+  });
+
+  it('one consent gate for both endpoints: after 拒绝 here, protocol v1 refuses the site too, with no new dialog', async () => {
+    const asked = h.ui.consentRequests.length;
+    const page = await Client.open(h.server.port, OTHER);
+    expect(reasonOf(await page.call('tokens.list', {}))).toBe('USER_DENIED');
+    expect(h.ui.consentRequests.length).toBe(asked);
+    page.close();
   });
 
   it('the Origin header decides, not the URL field: a refused origin is answered nothing but the public functions, without a dialog', async () => {
