@@ -9,6 +9,7 @@
  */
 import { randomUUID, type X509Certificate } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { checkSealTimestamp } from './cms/timestamp.js';
 import { keyAlgorithmOf, subjectField, verifyDetachedCms, type TrustStore } from './cms/verify-cms.js';
 import { MallError, type Contracts } from './contracts.js';
 import type { UserRow } from './db.js';
@@ -21,10 +22,12 @@ const partyOf = (p: SealPosition): 'supplier' | 'buyer' => (p.startsWith('suppli
 const MOBILE = 'mobile';
 
 export class MobileSealing {
-  constructor(private readonly db: Database.Database, private readonly contracts: Contracts, private readonly trust: TrustStore, private readonly sealable: (contractId: number, user: UserRow, position: SealPosition) => void) {}
+  /** `tsaRoots` non-empty: a phone's seal must carry a valid trusted time-stamp too (PAdES B-T), as a USB key's does. */
+  constructor(private readonly db: Database.Database, private readonly contracts: Contracts, private readonly trust: TrustStore, private readonly sealable: (contractId: number, user: UserRow, position: SealPosition) => void,
+    private readonly tsaRoots: X509Certificate[] = []) {}
 
   /** The seal revision with the appearance the page drew and a signature placeholder; the hash for sign.mobile. */
-  prepare(contractId: number, user: UserRow, input: { position?: unknown; image?: unknown; widthMm?: unknown; heightMm?: unknown }): { pendingId: string; hash: string; hashAlgorithm: 'sha256'; sealKind: 'organization' | 'personal'; documentName: string } {
+  prepare(contractId: number, user: UserRow, input: { position?: unknown; image?: unknown; widthMm?: unknown; heightMm?: unknown }): { pendingId: string; hash: string; hashAlgorithm: 'sha256'; sealKind: 'organization' | 'personal'; documentName: string; timestamp: boolean } {
     const position = input.position as SealPosition;
     if (!SEAL_POSITIONS.includes(position)) throw new MallError(400, '签章位置无效');
     this.sealable(contractId, user, position);
@@ -44,11 +47,11 @@ export class MobileSealing {
     this.db.prepare(`INSERT INTO pending_seals (id, contract_id, position, fingerprint, signer, key_algorithm, pdf, byte_range, hash, hash_algorithm, length_before, created_at)
       VALUES (?, ?, ?, ?, '', '', ?, ?, ?, 'sha256', ?, ?)`).run(pendingId, contractId, position, MOBILE, prepared.pdf, JSON.stringify(prepared.byteRange),
       prepared.hash.toString('base64'), pdf.length, new Date().toISOString());
-    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm: 'sha256', sealKind: position.endsWith('person') ? 'personal' : 'organization', documentName: `${f.title}（${f.contractNo}）.pdf` };
+    return { pendingId, hash: prepared.hash.toString('base64'), hashAlgorithm: 'sha256', sealKind: position.endsWith('person') ? 'personal' : 'organization', documentName: `${f.title}（${f.contractNo}）.pdf`, timestamp: this.tsaRoots.length > 0 };
   }
 
   /** Embeds the phone's CMS after checking it signs this hash with a trusted certificate of this unit, of the right kind. */
-  complete(contractId: number, user: UserRow, input: { pendingId?: unknown; signature?: unknown }): void {
+  async complete(contractId: number, user: UserRow, input: { pendingId?: unknown; signature?: unknown }): Promise<void> {
     const p = this.db.prepare('SELECT * FROM pending_seals WHERE id = ? AND contract_id = ? AND fingerprint = ?').get(String(input.pendingId), contractId, MOBILE) as Record<string, unknown> | undefined;
     if (!p) throw new MallError(404, '签章请求已失效，请重新签章');
     const position = p.position as SealPosition;
@@ -63,12 +66,19 @@ export class MobileSealing {
     if (org !== user.org) throw new MallError(400, `签名证书属于“${org ?? '未知单位'}”，不是本单位（${user.org}）的证书`);
     const company = !position.endsWith('person');
     if (company !== (cn === org)) throw new MallError(400, company ? '公章位置请选择单位公章' : '代表位置请选择个人签章');
+    let trustedTime: string | null = null;
+    if (this.tsaRoots.length > 0) {
+      const ts = await checkSealTimestamp(cms, this.tsaRoots, v.signer);
+      if (!ts.valid || !ts.time) throw new MallError(400, `签章须带有效的可信时间戳：${ts.problem ?? '时间戳无效'}`);
+      trustedTime = ts.time.toISOString();
+    }
+    if ((this.contracts.get(contractId).pdf as Buffer).length !== p.length_before) throw new MallError(409, '合同已变化，请重新签章');
     const pdf = embedCms({ pdf: p.pdf as Buffer, byteRange: JSON.parse(p.byte_range as string) as [number, number, number, number] }, cms);
     const seq = (this.contracts.seals(contractId).at(-1)?.seq ?? 0) + 1;
     this.db.transaction(() => {
       this.db.prepare('UPDATE contracts SET pdf = ?, updated_at = ? WHERE id = ?').run(pdf, new Date().toISOString(), contractId);
-      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, key_algorithm, length_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(contractId, seq, position, partyOf(position), fingerprint(v.signer as X509Certificate), cn, `${keyAlgorithmOf(v.signer as X509Certificate)}`, p.length_before, new Date().toISOString());
+      this.db.prepare('INSERT INTO seals (contract_id, seq, position, party, fingerprint, signer, key_algorithm, length_before, created_at, trusted_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(contractId, seq, position, partyOf(position), fingerprint(v.signer as X509Certificate), cn, `${keyAlgorithmOf(v.signer as X509Certificate)}`, p.length_before, new Date().toISOString(), trustedTime);
       this.db.prepare('DELETE FROM pending_seals WHERE id = ?').run(p.id);
     })();
     this.contracts.log(contractId, user, `在${POSITION_LABEL[position]}位置盖章（${cn}，公采签）`);

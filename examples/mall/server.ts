@@ -133,7 +133,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
   let origins: string[] = [];
   const tsaRoots = (opts.tsaAnchors ?? []).flatMap((f) => parseCertificates(readFileSync(f)));
   const sealing = new Sealing(db, contracts, trust, () => origins, tsaRoots);
-  const mobileSealing = new MobileSealing(db, contracts, trust, (id, user, position) => sealing.sealableBy(id, user, position));
+  const mobileSealing = new MobileSealing(db, contracts, trust, (id, user, position) => sealing.sealableBy(id, user, position), tsaRoots);
   const users = new Map(DEMO_USERS.map((u) => [u.id, u]));
 
   const me = (req: IncomingMessage): UserRow => {
@@ -227,7 +227,7 @@ export async function startMall(opts: MallOptions): Promise<RunningMall> {
       return mobileSealing.prepare(Number(m[1]), user, await readJson(req));
     }],
     ['POST', /^\/api\/contracts\/(\d+)\/seals\/complete-mobile$/, async (req, _s, m, user) => {
-      mobileSealing.complete(Number(m[1]), user, await readJson(req));
+      await mobileSealing.complete(Number(m[1]), user, await readJson(req));
       return detail(Number(m[1]), user);
     }],
     ['DELETE', /^\/api\/contracts\/(\d+)\/seals\/(\d+)$/, async (_q, _s, m, user) => {

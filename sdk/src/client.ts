@@ -88,6 +88,8 @@ export interface SignMobileInput {
   /** 单位公章 (`organization`) or 个人签章 (`personal`). */
   sealKind: SealKind;
   document?: DocumentClaim;
+  /** Ask for an RFC 3161 trusted time-stamp in the phone's CMS (PAdES B-T), as `signHash` does. */
+  timestamp?: boolean;
   /** What the request waits for now: `waiting-mobile-scan`, `waiting-mobile-confirm`, `mobile-qr-expired`. */
   onProgress?: (state: RequestProgressState) => void;
 }
@@ -235,8 +237,8 @@ export class AssistantClient {
    * Rejects MOBILE_* reasons (see the reason table), USER_CANCELLED when the user cancels the QR dialog.
    */
   signMobile(input: SignMobileInput): Promise<SignMobileResult> {
-    const { hash, hashAlgorithm, sealKind, document, onProgress } = input;
-    return this.call('sign.mobile', { hash: toBase64(hash), hashAlgorithm, format: 'cms', sealKind, ...(document ? { document } : {}) }, onProgress ? { onProgress } : {});
+    const { hash, hashAlgorithm, sealKind, document, timestamp, onProgress } = input;
+    return this.call('sign.mobile', { hash: toBase64(hash), hashAlgorithm, format: 'cms', sealKind, ...(document ? { document } : {}), ...(timestamp ? { timestamp: true } : {}) }, onProgress ? { onProgress } : {});
   }
 
   authChallenge(input: { certId: string; nonce: Uint8Array | string }, options?: CallOptions): Promise<AuthChallengeResult> {

@@ -156,10 +156,8 @@ async function verifySigner(input: VerifyCmsInput, info: HashInfo, sd: ParsedSig
   problems.push(...checkAttributes(sd, signer, usedDigest, input.hash));
   const signingTime = signingTimeOf(signer);
   if (signingTime) result.signingTime = signingTime.toISOString();
-  if (stamp) {
-    result.timestamp = stamp;
-    problems.push(...stamp.problems);
-  }
+  // A bad time-stamp is reported but says nothing about the signature itself (`timestamp.valid`).
+  if (stamp) result.timestamp = stamp;
   // A valid time-stamp proves when the signature existed: validity is judged then, worded as at signing.
   const stampedAt = stamp?.valid && stamp.time ? new Date(stamp.time) : undefined;
   const atSigning = stampedAt !== undefined || (input.validityAt === 'signingTime' && signingTime !== undefined);
@@ -183,7 +181,7 @@ async function verifySigner(input: VerifyCmsInput, info: HashInfo, sd: ParsedSig
   result.chain = chain.chain;
   result.chainTrusted = chain.trusted && caProblems.length === 0;
   result.valid = problems.length === 0;
-  result.problems = [...problems, ...chain.problems, ...caProblems];
+  result.problems = [...problems, ...chain.problems, ...caProblems, ...(stamp?.problems ?? [])];
   return result;
 }
 

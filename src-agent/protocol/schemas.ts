@@ -117,6 +117,7 @@ export const signMobileParamsSchema = z
     format: z.literal('cms').describe('只支持 cms'),
     sealKind: sealKindSchema,
     document: documentClaimSchema.optional().describe('所签文档，显示在互认助手的二维码窗口和手机上'),
+    timestamp: z.boolean().optional().describe('true：在手机签署的 CMS 中加入可信时间戳（RFC 3161，互认助手配置的时间戳服务）'),
   })
   .superRefine(checkHashLength);
 export const authChallengeParamsSchema = z.strictObject({

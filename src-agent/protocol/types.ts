@@ -66,6 +66,8 @@ export interface SignMobileParams {
   format: 'cms';
   sealKind: SealKind;
   document?: DocumentClaim;
+  /** Add an RFC 3161 signature time-stamp to the phone's CMS, as `sign.hash` does (checked before the QR is shown). */
+  timestamp?: boolean;
 }
 export interface AuthChallengeParams {
   certId: string;

@@ -10,6 +10,7 @@
  * verifyCms never throws), no INTERNAL, no hang (the file's timeout).
  * A failure names the case, replayable from ASN1_FUZZ_SEED and its index.
  */
+import { REQUEST_BURST, REQUESTS_PER_SECOND } from '../../src-agent/limits.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,8 @@ describe('ASN.1 fuzzing', () => {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
+    // Still serving: once the connection's request budget has refilled (REQUEST_BURST at REQUESTS_PER_SECOND), hello answers.
+    await new Promise((resolve) => setTimeout(resolve, (1000 * REQUEST_BURST) / REQUESTS_PER_SECOND + 500));
     expect((await client.call('system.hello', { client: 'fuzz' })).result).toBeDefined();
     client.close();
     console.log(`ASN.1 fuzz over verify.cms: ${JSON.stringify(Object.fromEntries([...reasons].sort()))}`);

@@ -60,7 +60,7 @@ describe('reference mall with trusted time-stamps (PAdES B-T)', () => {
     await page.getByRole('button', { name: '签章（乙方公章）' }).click();
     await expect.poll(() => page.locator('[data-seal="supplier-company"] [data-trusted-time]').count(), { timeout: 30_000 }).toBe(1);
     expect(tsa.answered()).toBe(before + 1);
-    expect(await page.locator('[data-seal="supplier-company"] [data-trusted-time]').textContent()).toMatch(/可信时间 \d{4}\/\d{1,2}\/\d{1,2} \d{1,2}:\d\d:\d\d/);
+    expect(await page.locator('[data-seal="supplier-company"] [data-trusted-time]').textContent()).toMatch(/可信时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
     await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
     await shot(page, '30-sealed-with-trusted-time');
     await page.getByRole('button', { name: '发送' }).click();

@@ -110,7 +110,8 @@ export function verifyDetachedCms(cms: Buffer, content: SignedContent, trust: Tr
   let signedData: pkijs.SignedData;
   try {
     const decoded = asn1js.fromBER(cms);
-    if (decoded.offset === -1 || decoded.offset !== cms.length) return fail('签名数据不是有效的 CMS 结构');
+    // A PDF signature's /Contents placeholder pads the DER with zero bytes; anything else after it is not a CMS.
+    if (decoded.offset === -1 || cms.subarray(decoded.offset).some((byte) => byte !== 0)) return fail('签名数据不是有效的 CMS 结构');
     contentInfo = new pkijs.ContentInfo({ schema: decoded.result });
     if (!SIGNED_DATA.includes(contentInfo.contentType)) return fail('签名数据不是 CMS SignedData（内容类型不受支持）');
     signedData = new pkijs.SignedData({ schema: contentInfo.content });

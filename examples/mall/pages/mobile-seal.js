@@ -59,7 +59,7 @@ export async function mobileSeal(ctx, contract, kind) {
     const prep = await ctx.api('POST', `/api/contracts/${contract.id}/seals/prepare-mobile`, { position, image, widthMm: company ? 40 : 20, heightMm: company ? 40 : 20 });
     ctx.notice('正在请求互认助手弹出公采签二维码…');
     const signed = await client.signMobile({
-      hash: prep.hash, hashAlgorithm: prep.hashAlgorithm, sealKind: prep.sealKind, document: { name: prep.documentName },
+      hash: prep.hash, hashAlgorithm: prep.hashAlgorithm, sealKind: prep.sealKind, document: { name: prep.documentName }, timestamp: prep.timestamp,
       onProgress: (state) => PROGRESS[state] && ctx.notice(PROGRESS[state]),
     });
     await ctx.api('POST', `/api/contracts/${contract.id}/seals/complete-mobile`, { pendingId: prep.pendingId, signature: signed.signature });

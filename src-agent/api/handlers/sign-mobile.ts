@@ -25,13 +25,18 @@ export const mobile: Handler<'sign.mobile'> = async (params, session, { core, ui
     facts,
     async (f) => {
       if (!route) throw new AssistantError('MOBILE_NOT_CONFIGURED', 'sign.mobile without mobileSigning in the config');
+      // Before the QR dialog: a time-stamp that cannot be had would make the phone sign for nothing.
+      if (params.timestamp && !core.timestamps.configured) throw new AssistantError('TIMESTAMP_NOT_CONFIGURED', 'sign.mobile asked for a time-stamp but timestamp.url is not set');
       const out = await route.sign({
         origin: session.origin, hash, hashAlgorithm: params.hashAlgorithm, sealKind: params.sealKind, ui, signal: session.signal,
         progress: (state) => session.notify('request.progress', { id: request.id, state }),
         ...(documentName !== undefined ? { documentName } : {}),
       });
       f.certFingerprintSha256 = createHash('sha256').update(out.certificate).digest('hex');
-      return out;
+      if (!params.timestamp) return out;
+      f.extra = { ...f.extra, timestamp: true };
+      // The phone's CMS was verified against the hash first; the time-stamp goes over its signature value.
+      return { ...out, signature: await core.timestamps.stamp(out.signature, session.signal) };
     },
     (out) => ({ certSubject: out.signerSubject, ...(documentName !== undefined ? { documentName } : {}) }),
   );

@@ -141,7 +141,7 @@ describe('ca-assistant check / diagnose', () => {
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.checks.filter((c) => c.id.startsWith('keypair:') && c.status === 'ok').length).toBeGreaterThanOrEqual(4);
     expect(report.checks.filter((c) => c.id.startsWith('pin.login:') && c.status === 'ok')).toHaveLength(4);
-    expect(r.stderr).toContain('[1/8] 正在检测系统');
+    expect(r.stderr).toContain('[1/9] 正在检测系统');
     for (const pin of ALL_PINS) expect(r.stdout + r.stderr).not.toContain(pin);
   }, 60_000);
 
