@@ -95,7 +95,13 @@ describe('fuzzing', () => {
       const current = ws;
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), 10_000);
-        current.once('message', (data) => { clearTimeout(timer); resolve(data.toString()); });
+        // Notifications (request.progress while a PIN dialog waits, tokens.changed) are not the reply.
+        current.on('message', (data) => {
+          const text = data.toString();
+          if (/^\{"jsonrpc":"2\.0","method":/.test(text)) return;
+          clearTimeout(timer);
+          resolve(text);
+        });
         current.once('close', () => { clearTimeout(timer); resolve('closed'); });
         current.send(frame.text);
       });
