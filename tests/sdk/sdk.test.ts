@@ -193,7 +193,8 @@ describe('ca-assistant-sdk', () => {
       const hash = new Uint8Array(32).fill(1);
       expect(await client.signMobile({ hash, hashAlgorithm: 'sha256', sealKind: 'organization', document: { name: '合同.pdf' }, onProgress: (s) => states.push(s) })).toEqual(result);
       expect(states).toEqual(['waiting-mobile-scan', 'waiting-mobile-confirm']);
-      expect(seen).toHaveLength(3);
+      // Progress of another request id (99) is not this client's: neither onProgress nor the event sees it.
+      expect(seen).toEqual([{ method: 'sign.mobile', state: 'waiting-mobile-scan' }, { method: 'sign.mobile', state: 'waiting-mobile-confirm' }]);
       expect(server.requests.at(-1)).toEqual({ method: 'sign.mobile', params: { hash: Buffer.from(hash).toString('base64'), hashAlgorithm: 'sha256', format: 'cms', sealKind: 'organization', document: { name: '合同.pdf' } } });
     });
 
