@@ -60,6 +60,10 @@ async function loadedPackages(): Promise<Map<string, Set<string>>> {
   for (const file of Object.keys(result.metafile.inputs)) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     for (const m of text.matchAll(/createRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g)) add(packageName(m[1]!), file);
+    // `const load = createRequire(import.meta.url); … load('pkijs')` (util/asn1-lib.ts loads the ASN.1 libraries that way).
+    for (const r of text.matchAll(/(?:const|let)\s+(\w+)\s*=\s*createRequire\(/g)) {
+      for (const m of text.matchAll(new RegExp(`\\b${r[1]}\\(\\s*['"]([^'"]+)['"]\\s*\\)`, 'g'))) add(packageName(m[1]!), file);
+    }
   }
   return found;
 }
