@@ -22,7 +22,7 @@ import { linuxPolicyReader } from '../../src-agent/check/browser-policy.js';
 import type { CheckContext, Outcome } from '../../src-agent/check/types.js';
 import { useFixtures } from '../helpers/fixtures.js';
 import { LNA_HOST, lnaChromiumArgs, makeServerCert } from './lna-harness.js';
-import { contractState, freePort, message, openContract, shot, startAssistant, switchUser, toPendingSeal, type Assistant } from './harness.js';
+import { answerAsk, contractState, freePort, message, openContract, shot, startAssistant, switchUser, toPendingSeal, type Assistant } from './harness.js';
 
 const fx = await useFixtures();
 const HOST = LNA_HOST;
@@ -167,6 +167,7 @@ describe('Local Network Access: the mall as a public origin', () => {
         await page.getByRole('button', { name: '个人签章（乙方代表）' }).click();
         await expect.poll(() => page.locator('[data-seal="supplier-person"]').count(), { timeout: 30_000 }).toBe(1);
         await page.getByRole('button', { name: '发送' }).click();
+        await answerAsk(page);
         await expect.poll(() => contractState(page)).toBe('供应商已盖章');
         await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
         await shot(page, '42-lna-policy-sealed');

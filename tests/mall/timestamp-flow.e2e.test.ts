@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFixtures } from '../helpers/fixtures.js';
 import { opensslTokenVerify, useTsa } from '../helpers/tsa.js';
-import { ARTIFACTS, contractState, mallApi, openContract, shot, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
+import { ARTIFACTS, answerAsk, contractState, mallApi, openContract, shot, startStack, switchUser, toPendingSeal, type Stack } from './harness.js';
 
 const fx = await useFixtures();
 const tsa = await useTsa('rsa');
@@ -64,6 +64,7 @@ describe('reference mall with trusted time-stamps (PAdES B-T)', () => {
     await page.locator('img.preview').evaluate((img: HTMLImageElement) => img.decode());
     await shot(page, '30-sealed-with-trusted-time');
     await page.getByRole('button', { name: '发送' }).click();
+    await answerAsk(page);
     await expect.poll(() => contractState(page)).toBe('供应商已盖章');
 
     await switchUser(page, 'buyer');

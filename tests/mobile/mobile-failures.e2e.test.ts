@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MobileServiceClient } from '../../src-agent/service/mobile-client.js';
 import { MobileSigning } from '../../src-agent/service/mobile-signing.js';
 import { useFixtures } from '../helpers/fixtures.js';
-import { message, openContract, switchUser, toPendingSeal } from '../mall/harness.js';
+import { answerAsk, message, openContract, switchUser, toPendingSeal } from '../mall/harness.js';
 import { demoAccount, enrol, makePhone, PHONE_PIN, type Phone } from './phone.js';
 import { readDialogQr, startMobileStack, SUPPLIER_PHONE, type MobileStack } from './stack.js';
 
@@ -57,7 +57,8 @@ describe('公采签 failures', () => {
     await readDialogQr(s.assistant);
     await dialog().getByRole('button', { name: '取消' }).click();
     await expect.poll(() => message(s.page)).toMatch(/^您已取消操作/);
-    expect(await dialog().count()).toBe(0);
+    // The page hears of the cancel over its socket; the assistant window closes its dialog on its own bridge round trip.
+    await expect.poll(() => dialog().count(), { timeout: 10_000 }).toBe(0);
   });
 
   it('a QR that expired is refreshed in the assistant and the new one signs', async () => {
@@ -91,6 +92,7 @@ describe('公采签 failures', () => {
     await expect.poll(() => message(s.page), { timeout: 30_000 }).toBe('已在乙方代表位置盖章（公采签，个人签章）');
     // Free the position again for the next cases.
     await s.page.locator('[data-seal="supplier-person"] button').click();
+    await answerAsk(s.page);
     await expect.poll(() => s.page.locator('[data-seal="supplier-person"]').count()).toBe(0);
   });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFixtures } from '../helpers/fixtures.js';
-import { mallApi, message, openContract, switchUser, toPendingSeal } from '../mall/harness.js';
+import { answerAsk, mallApi, message, openContract, switchUser, toPendingSeal } from '../mall/harness.js';
 import { enrol, PHONE_PIN } from './phone.js';
 import { readDialogQr, startMobileStack, SUPPLIER_PHONE, type MobileStack } from './stack.js';
 
@@ -61,11 +61,13 @@ describe('公采签 in the mall', () => {
     await mobileSeal('公采签（乙方代表）');
     await expect.poll(() => message(page), { timeout: 30_000 }).toBe('已在乙方代表位置盖章（公采签，个人签章）');
     await page.locator('[data-seal="supplier-person"] button').click();
+    await answerAsk(page);
     await expect.poll(() => page.locator('[data-seal="supplier-person"]').count()).toBe(0);
     await mobileSeal('公采签（乙方代表）');
     await expect.poll(() => page.locator('[data-seal="supplier-person"]').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#seals').innerText()).toContain('乙方公章：河南示例科技有限公司');
     await page.getByRole('button', { name: '发送' }).click();
+    await answerAsk(page);
     await expect.poll(() => page.locator('#contract-state').textContent()).toBe('供应商已盖章');
 
     await switchUser(page, 'buyer');
