@@ -14,7 +14,7 @@ const panel = /** @type {HTMLElement} */ (document.getElementById('panel'));
 let tab = /** @type {(typeof TABS)[number]} */ ('check');
 /** 环境检测 state survives tab switches. */
 const check = { running: false, ran: false, progress: /** @type {any} */ (null), report: /** @type {any} */ (null), error: '', picks: /** @type {Map<string, boolean>} */ (new Map()) };
-let status = await assistant.getStatus();
+let status = await assistant.getStatus({});
 setLang(status.language);
 
 const errorText = (e) => `${t('errorPrefix')}${(getLang() === 'en' ? e.message : e.messageZh) || e.message}`;
@@ -39,7 +39,7 @@ function renderStatus() {
     : live.length ? t('stLoggedIn') : t('stLoggedOut');
   const item = (label, value, ok, id) => h('li', { class: ok ? 'ok' : 'off', id }, h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
   document.getElementById('status')?.replaceChildren(
-    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0].label : t('stKeyCount', { n: tokens.length }), tokens.length > 0, 'st-key'),
+    item(t('stKey'), tokens.length === 0 ? t('stKeyNone') : tokens.length === 1 ? tokens[0]?.label ?? '' : t('stKeyCount', { n: tokens.length }), tokens.length > 0, 'st-key'),
     item(t('stCert'), certText, Boolean(cert), 'st-cert'),
     item(t('stLogin'), loginText, live.length > 0, 'st-login'),
     item(t('stAgent'), status.agent.listening ? t('stListening', { port: status.agent.port ?? '' }) : t('stStopped'), status.agent.listening, 'st-agent'),
