@@ -9,12 +9,12 @@
  */
 import { randomUUID, type X509Certificate } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { checkSealTimestamp } from './cms/timestamp.js';
 import { keyAlgorithmOf, subjectField, verifyDetachedCms, type TrustStore } from './cms/verify-cms.js';
 import { MallError, type Contracts } from './contracts.js';
 import type { UserRow } from './db.js';
 import { POSITION_LABEL, POSITION_RECT, SEAL_POSITIONS, type SealPosition } from './pdf/contract-pdf.js';
 import { embedCms, prepareSeal } from './pdf/seal-writer.js';
+import { requiredTrustedTime } from './sealing.js';
 
 const fingerprint = (cert: X509Certificate): string => cert.fingerprint256.replace(/:/g, '').toLowerCase();
 const partyOf = (p: SealPosition): 'supplier' | 'buyer' => (p.startsWith('supplier') ? 'supplier' : 'buyer');
@@ -66,12 +66,7 @@ export class MobileSealing {
     if (org !== user.org) throw new MallError(400, `签名证书属于“${org ?? '未知单位'}”，不是本单位（${user.org}）的证书`);
     const company = !position.endsWith('person');
     if (company !== (cn === org)) throw new MallError(400, company ? '公章位置请选择单位公章' : '代表位置请选择个人签章');
-    let trustedTime: string | null = null;
-    if (this.tsaRoots.length > 0) {
-      const ts = await checkSealTimestamp(cms, this.tsaRoots, v.signer);
-      if (!ts.valid || !ts.time) throw new MallError(400, `签章须带有效的可信时间戳：${ts.problem ?? '时间戳无效'}`);
-      trustedTime = ts.time.toISOString();
-    }
+    const trustedTime = await requiredTrustedTime(cms, this.tsaRoots, v.signer);
     if ((this.contracts.get(contractId).pdf as Buffer).length !== p.length_before) throw new MallError(409, '合同已变化，请重新签章');
     const pdf = embedCms({ pdf: p.pdf as Buffer, byteRange: JSON.parse(p.byte_range as string) as [number, number, number, number] }, cms);
     const seq = (this.contracts.seals(contractId).at(-1)?.seq ?? 0) + 1;

@@ -13,6 +13,17 @@ import { embedCms, prepareSeal } from './pdf/seal-writer.js';
 import { MallError, documentName, type Contracts } from './contracts.js';
 import type { Role, UserRow } from './db.js';
 
+/**
+ * The seal's trusted time (ISO 8601) when the mall requires time-stamps (`tsaRoots` given), else null.
+ * @throws MallError 400 when a required time-stamp is missing or does not verify.
+ */
+export async function requiredTrustedTime(cms: Buffer, tsaRoots: X509Certificate[], signer: X509Certificate): Promise<string | null> {
+  if (tsaRoots.length === 0) return null;
+  const ts = await checkSealTimestamp(cms, tsaRoots, signer);
+  if (!ts.valid || !ts.time) throw new MallError(400, `签章须带有效的可信时间戳：${ts.problem ?? '时间戳无效'}`);
+  return ts.time.toISOString();
+}
+
 /** How long a binding challenge stays valid, ms. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
@@ -133,12 +144,7 @@ export class Sealing {
     const cms = Buffer.from(String(input.signature ?? ''), 'base64');
     const v = verifyDetachedCms(cms, { digest: Buffer.from(p.hash as string, 'base64'), algorithm: p.hash_algorithm as DigestName }, this.trust);
     if (!v.valid || !v.signer || fingerprint(v.signer) !== p.fingerprint) throw new MallError(400, `签名验证失败：${v.problems.join('；') || '签名证书与所选证书不一致'}`);
-    let trustedTime: string | null = null;
-    if (this.tsaRoots.length > 0) {
-      const ts = await checkSealTimestamp(cms, this.tsaRoots, v.signer);
-      if (!ts.valid || !ts.time) throw new MallError(400, `签章须带有效的可信时间戳：${ts.problem ?? '时间戳无效'}`);
-      trustedTime = ts.time.toISOString();
-    }
+    const trustedTime = await requiredTrustedTime(cms, this.tsaRoots, v.signer);
     // Checked again after the await: another request may have sealed meanwhile.
     if ((this.contracts.get(contractId).pdf as Buffer).length !== p.length_before) throw new MallError(409, '合同已变化，请重新签章');
     const pdf = embedCms({ pdf: p.pdf as Buffer, byteRange: JSON.parse(p.byte_range as string) as [number, number, number, number] }, cms);
