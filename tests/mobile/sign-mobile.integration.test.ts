@@ -46,7 +46,11 @@ const HASH = createHash('sha256').update('政府采购合同').digest();
 const params = (extra: Record<string, unknown> = {}) => ({ hash: HASH.toString('base64'), hashAlgorithm: 'sha256', format: 'cms', sealKind: 'organization', document: { name: '政府采购合同-0012.pdf' }, ...extra });
 const sessions = (): number => (service.store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
 const lastSession = () => service.store.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { state: string; hash: string };
-const audit = (): Record<string, unknown>[] => readFileSync(join(h.dataDir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+/** Signature records and refused-attempt records (kept apart since issue 15), oldest first. */
+const audit = (): Record<string, unknown>[] => ['audit.jsonl', 'refused.jsonl']
+  .flatMap((f) => { try { return readFileSync(join(h.dataDir, 'audit', f), 'utf8').trim().split('\n').filter(Boolean); } catch { return []; } })
+  .map((l) => JSON.parse(l) as Record<string, unknown>)
+  .sort((a, b) => String(a.time).localeCompare(String(b.time)));
 const until = async (what: () => boolean, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!what()) {
