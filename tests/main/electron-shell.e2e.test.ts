@@ -204,7 +204,7 @@ describe('signing from a mall page', () => {
     expect(await consent.locator('dialog.consent[open]').innerText()).toContain(`http://localhost:${mallPort}`);
     expect(windowByTitle(/网站授权/)!.isVisible()).toBe(true);
     await shot(consent, 'electron-consent-window');
-    await consent.getByRole('button', { name: '拒绝' }).click();
+    await consent.getByRole('button', { name: '拒绝', exact: true }).click();
     const r = await result;
     expect(r.reason).toBe('USER_DENIED');
     expect(r.progress).toEqual(['tokens.list:waiting-consent']); // the first call that needs the keys asks
