@@ -39,7 +39,11 @@ async function withAgent(timestamp: Record<string, unknown> | undefined, body: (
   }
 }
 
-const auditLines = (h: Harness) => readFileSync(join(h.dataDir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+/** Signature records and refused-attempt records (kept apart since issue 15), oldest first. */
+const auditLines = (h: Harness) => ['audit.jsonl', 'refused.jsonl']
+  .flatMap((f) => { try { return readFileSync(join(h.dataDir, 'audit', f), 'utf8').trim().split('\n').filter(Boolean); } catch { return []; } })
+  .map((l) => JSON.parse(l) as Record<string, unknown>)
+  .sort((a, b) => String(a.time).localeCompare(String(b.time)));
 
 describe('sign.hash with timestamp: true', () => {
   let h: Harness;
