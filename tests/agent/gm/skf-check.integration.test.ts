@@ -107,7 +107,7 @@ describe('环境检测 on the SKF device with the right PIN', () => {
     const sign = (await core.certs.list()).find((c) => c.token.id === signId);
     if (!sign) throw new Error('no signing certificate');
     const signing = createSigning(core, { ui: new ScriptedUi() });
-    const ctx = { core, signing: () => signing } as unknown as CheckContext;
+    const ctx = { core, signing: () => signing, options: {} } as unknown as CheckContext;
     expect(await proveKeyPair(ctx, sign)).toBe(true);
     expect(await proveKeyPair(ctx, { ...sign, token: { ...sign.token, der: fx.encCertDer } })).toBe(false);
   });
