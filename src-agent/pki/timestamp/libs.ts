@@ -1,21 +1,23 @@
 /**
- * asn1js and pkijs, loaded on first use: only signatures that ask for a
- * time-stamp, and CMS that carry one, pay for them (the agent's start does not).
+ * The time-stamp code's view of the agent's ASN.1 libraries (util/asn1-lib.ts,
+ * loaded on first use): only signatures that ask for a time-stamp, and CMS that
+ * carry one, pay for them. pkijs verifies with node's WebCrypto.
  */
 import { webcrypto } from 'node:crypto';
+import { asn1js, pkijs } from '../../util/asn1-lib.js';
 
-type Asn1js = typeof import('asn1js');
-type Pkijs = typeof import('pkijs');
+type Libs = { asn1js: ReturnType<typeof asn1js>; pkijs: ReturnType<typeof pkijs> };
 
-let loading: Promise<{ asn1js: Asn1js; pkijs: Pkijs }> | undefined;
+let libs: Libs | undefined;
 
-/** The two libraries, with pkijs set to node's WebCrypto. */
-export function tspLibs(): Promise<{ asn1js: Asn1js; pkijs: Pkijs }> {
-  loading ??= Promise.all([import('asn1js'), import('pkijs')]).then(([asn1js, pkijs]) => {
-    pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto }));
-    return { asn1js, pkijs };
-  });
-  return loading;
+/** The two libraries, with pkijs set to node's WebCrypto (once). */
+export async function tspLibs(): Promise<Libs> {
+  if (!libs) {
+    const p = pkijs();
+    p.setEngine('node', new p.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto }));
+    libs = { asn1js: asn1js(), pkijs: p };
+  }
+  return libs;
 }
 
 /** A fresh ArrayBuffer holding exactly `bytes` (pkijs and asn1js want ArrayBuffers). */
