@@ -1,3 +1,5 @@
+import { HASH_ALGORITHMS } from '../hash.js';
+
 /** OIDs of RFC 3161 time-stamping and its CMS attribute (RFC 3161 appendix A). */
 export const TSP = {
   /** id-aa-signatureTimeStampToken: unsigned attribute holding a TimeStampToken over the SignerInfo's signature value. */
@@ -9,11 +11,11 @@ export const TSP = {
   EXTENDED_KEY_USAGE: '2.5.29.37',
 } as const;
 
-/** Digests a message imprint may use: the SHA-2 family (RFC 3161 TSAs rarely take SM3). */
+/** Digests a message imprint may use: the SHA-2 family (RFC 3161 TSAs rarely take SM3); OIDs from the one hash table. */
 export const IMPRINT_DIGESTS = {
-  sha256: '2.16.840.1.101.3.4.2.1',
-  sha384: '2.16.840.1.101.3.4.2.2',
-  sha512: '2.16.840.1.101.3.4.2.3',
+  sha256: HASH_ALGORITHMS.sha256.oid,
+  sha384: HASH_ALGORITHMS.sha384.oid,
+  sha512: HASH_ALGORITHMS.sha512.oid,
 } as const;
 
 export type ImprintDigest = keyof typeof IMPRINT_DIGESTS;
