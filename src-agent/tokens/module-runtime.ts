@@ -157,6 +157,17 @@ export class ModuleRuntime {
     if (slot?.token) route.token = slot.token;
   }
 
+  /**
+   * A login finished on the host a route named. If a rescan moved the token to
+   * a newer host generation meanwhile (where it is not logged in), it goes back
+   * to the host that holds the login, as a rescan leaves logged-in tokens where
+   * they are. A token removed meanwhile stays removed.
+   */
+  loggedInOn(id: string, route: Route): void {
+    const current = this.routes.get(id);
+    if (current && current !== route && !current.loggedIn) this.routes.set(id, route);
+  }
+
   /** A host died: its tokens are no longer logged in. */
   hostExited(host: TokenHost): void {
     for (const route of this.routes.values()) {
@@ -169,7 +180,8 @@ export class ModuleRuntime {
   async stop(): Promise<void> {
     for (const timer of this.#warmTimers) clearTimeout(timer);
     this.#warmTimers.clear();
-    await Promise.all([...this.hosts, ...(this.#probe ? [this.#probe] : []), ...(this.#spare ? [this.#spare] : [])].map((h) => h.stop()));
+    const all = new Set([...this.hosts, ...this.#retired, ...(this.#probe ? [this.#probe] : []), ...(this.#spare ? [this.#spare] : [])]);
+    await Promise.all([...all].map((h) => h.stop()));
   }
 
   /**
@@ -255,13 +267,24 @@ export class ModuleRuntime {
     }
   }
 
+  /**
+   * Stops host generations no token routes to any more. One still answering a
+   * call (sent before its tokens moved) is stopped at a later rescan, once idle:
+   * retiring it must not fail that call.
+   */
   async #retireIdleHosts(): Promise<void> {
     const used = new Set([...this.routes.values()].map((r) => r.host));
     used.add(this.#host);
-    for (const host of this.#retired) if (!used.has(host)) await host.stop();
-    this.#retired = [...used];
+    const draining: TokenHost[] = [];
+    for (const host of this.#retired) {
+      if (used.has(host)) continue;
+      if (host.idle) await host.stop();
+      else draining.push(host);
+    }
+    this.#retired = [...used, ...draining];
   }
 
+  /** Hosts seen at the last rescan: the ones in use then, and retired ones still draining. */
   #retired: TokenHost[] = [];
 
   #signature(): string {

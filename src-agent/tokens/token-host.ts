@@ -66,6 +66,11 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     return this.#child?.pid;
   }
 
+  /** No call queued, being dispatched or in flight. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#dispatching && !this.#inFlight;
+  }
+
   /** Sends one request; resolves with the host's result or rejects with an AssistantError. */
   call<T>(request: HostRequest, timeoutMs = TOKEN_CALL_TIMEOUT_MS): Promise<T> {
     if (this.#stopped) return Promise.reject(new AssistantError('MODULE_FAILED', 'token host stopped'));
@@ -114,15 +119,26 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     this.#inFlight = { ...next, id, timer, child };
     const { request } = next;
     if (request.op !== 'login') {
-      child.send({ id, request } satisfies HostCall);
+      child.send({ id, request } satisfies HostCall, (error) => this.#onSendFailed(child, error));
       return;
     }
     // The PIN never enters an IPC message (see HostWireRequest); the caller's Buffer is zeroed once the pipe took it.
     const pin = request.pin;
-    child.send({ id, request: { op: 'login', slotId: request.slotId, pinBytes: pin.byteLength } } satisfies HostCall);
+    child.send({ id, request: { op: 'login', slotId: request.slotId, pinBytes: pin.byteLength } } satisfies HostCall, (error) => this.#onSendFailed(child, error));
     const channel = child.stdio[PIN_CHANNEL_FD] as Writable | null;
     if (!channel) return void pin.fill(0);
     channel.write(pin, () => pin.fill(0));
+  }
+
+  /**
+   * A write to a host that died a moment ago (its exit not delivered yet) fails
+   * with EPIPE. The call in flight fails with MODULE_CRASHED when the exit
+   * arrives; the child is killed so that it does, whatever state it is in.
+   */
+  #onSendFailed(child: ChildProcess, error: Error | null): void {
+    if (!error) return;
+    log.warn('token host IPC write failed', { module: this.modulePath, error: error.message });
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   #onTimeout(id: number): void {
@@ -170,6 +186,8 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     this.starts++;
     // A host that dies with a PIN on its way must not raise an unhandled EPIPE in the agent.
     (child.stdio[PIN_CHANNEL_FD] as Writable | null)?.on('error', () => undefined);
+    // Nor may any other failure of the child object (its exit is what ends the calls).
+    child.on('error', (error) => log.warn('token host process error', { module: this.modulePath, error: error.message }));
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);

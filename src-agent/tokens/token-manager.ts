@@ -151,6 +151,7 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
         await this.#onToken(tokenId, () => route.host.call({ op: 'login', slotId: route.slotId, pin }, TOKEN_LOGIN_TIMEOUT_MS));
         route.loggedIn = true;
         route.lostLogin = false;
+        runtime.loggedInOn(tokenId, route);
         await runtime.refreshToken(tokenId).catch(() => undefined);
       } catch (error) {
         await runtime.refreshToken(tokenId).catch(() => undefined);

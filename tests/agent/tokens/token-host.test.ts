@@ -19,8 +19,18 @@ class FakeChild extends EventEmitter {
   /** As fork's: stdin, stdout, stderr, ipc, and the PIN pipe (fd 4; no login is sent here). */
   readonly stdio: (EventEmitter | null)[] = [null, null, this.stderr, null, null];
   readonly sent: { id: number; request: { op: string } }[] = [];
-  send(message: { id: number; request: { op: string } }): boolean {
+  /** Set when the child is gone but its exit has not been delivered: writes to the IPC channel fail as Node's do. */
+  brokenPipe = false;
+  send(message: { id: number; request: { op: string } }, callback?: (error: Error | null) => void): boolean {
+    if (this.brokenPipe) {
+      // Node's ChildProcess.send: the error goes to the callback, or is emitted as 'error' when there is none.
+      const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
+      if (callback) process.nextTick(callback, error);
+      else process.nextTick(() => this.emit('error', error));
+      return false;
+    }
     this.sent.push(message);
+    if (callback) process.nextTick(callback, null);
     return true;
   }
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
@@ -91,6 +101,30 @@ describe('TokenHost after a timeout', () => {
     FakeChild.all[0]!.die(null, 'SIGSEGV');
     await expect(call).rejects.toMatchObject({ reason: 'MODULE_CRASHED' });
     expect(exits).toEqual(['crashed']);
+    await host.stop();
+  });
+
+  it('fails a call written to a host that died a moment before with MODULE_CRASHED, raising nothing', async () => {
+    const host = new TokenHost('/fake/module.so');
+    const first = host.call<string>({ op: 'slots' });
+    await vi.waitFor(() => expect(FakeChild.all[0]?.sent).toHaveLength(1));
+    const child = FakeChild.all[0]!;
+    child.reply(child.sent[0]!.id, 'ok');
+    await first;
+    // SIGKILLed from outside: the pipe is gone before Node delivers the exit, and the next call is written to it.
+    child.brokenPipe = true;
+    const errors: unknown[] = [];
+    const onError = (error: unknown): number => errors.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      const call = host.call({ op: 'slots' });
+      await new Promise((r) => setTimeout(r, 20));
+      child.die(null, 'SIGKILL');
+      await expect(call).rejects.toMatchObject({ reason: 'MODULE_CRASHED' });
+      expect(errors).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
     await host.stop();
   });
 });
