@@ -3,11 +3,11 @@ import type { Config } from '../config.js';
 import { loadVendorTable, resolveModules, type Vendor } from '../tokens/registry.js';
 import { TokenManager } from '../tokens/token-manager.js';
 import { setLogFile } from '../util/log.js';
-import { CertificateService } from './cert-service.js';
-import { MobileSigning } from './mobile-signing.js';
-import { SigningService } from './signing-service.js';
-import { TimestampService } from './timestamp-service.js';
-import { loadTrustStore, type TrustStore } from './trust-store.js';
+import type { CertificateService } from './cert-service.js';
+import type { MobileSigning } from './mobile-signing.js';
+import type { SigningService } from './signing-service.js';
+import type { TimestampService } from './timestamp-service.js';
+import type { TrustStore } from './trust-store.js';
 
 /** The agent's core services, wired once per process (CLI command or server). */
 export interface AgentCore {
@@ -38,7 +38,8 @@ export interface CoreOptions {
 export async function startCore(config: Config, options: CoreOptions = {}): Promise<AgentCore> {
   if (options.logToFile !== false) setLogFile(join(config.dataDir, 'logs', 'agent.jsonl'));
   const vendors = loadVendorTable(config.vendorTable);
-  // Token hosts start (a process each) while the trust store is read.
+  // Token hosts start (a process each, forked within this call) while the services above
+  // the token layer load and the trust store is read: starting a host is the longest step.
   const starting = TokenManager.start({
     modules: resolveModules(config.modules, vendors, config.onlyConfiguredModules),
     vendors,
@@ -49,17 +50,38 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   // Handled below; without this a rejection before the trust store is read would count as unhandled.
   starting.catch(() => undefined);
   let trust: TrustStore;
+  let services: Awaited<ReturnType<typeof loadServices>>;
   try {
-    trust = await loadTrustStore(config.trustAnchors, config.intermediates, config.timestamp.trustAnchors);
+    services = await loadServices();
+    trust = await services.loadTrustStore(config.trustAnchors, config.intermediates, config.timestamp.trustAnchors);
   } catch (error) {
     // The trust store's error is the one to report; the token layer only has to stop.
     await starting.then((tokens) => tokens.stop(), () => undefined);
     throw error;
   }
   const tokens = await starting;
+  const { CertificateService, SigningService, TimestampService, MobileSigning } = services;
   const certs = new CertificateService(tokens, trust, config);
   const timestamps = new TimestampService(config.timestamp, () => trust.tsaAnchors);
   const signing = new SigningService(tokens, certs, { sm2UserId: config.sm2UserId });
   const mobile = config.mobileSigning ? new MobileSigning(config.mobileSigning) : undefined;
   return { config, vendors, tokens, trust, certs, signing, timestamps, ...(mobile ? { mobile } : {}), stop: () => tokens.stop() };
+}
+
+/** The services above the token layer, with the PKI code they bring. */
+async function loadServices(): Promise<{
+  CertificateService: typeof import('./cert-service.js').CertificateService;
+  SigningService: typeof import('./signing-service.js').SigningService;
+  TimestampService: typeof import('./timestamp-service.js').TimestampService;
+  MobileSigning: typeof import('./mobile-signing.js').MobileSigning;
+  loadTrustStore: typeof import('./trust-store.js').loadTrustStore;
+}> {
+  const [cert, signing, timestamp, mobile, trust] = await Promise.all([
+    import('./cert-service.js'),
+    import('./signing-service.js'),
+    import('./timestamp-service.js'),
+    import('./mobile-signing.js'),
+    import('./trust-store.js'),
+  ]);
+  return { CertificateService: cert.CertificateService, SigningService: signing.SigningService, TimestampService: timestamp.TimestampService, MobileSigning: mobile.MobileSigning, loadTrustStore: trust.loadTrustStore };
 }

@@ -1,13 +1,32 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bridgeHandlers } from '../../app/index.js';
-import { checkRunner } from '../../api/check-runner.js';
-import { compatOption, startServer, type RunningServer } from '../../api/server.js';
+import type { RunningServer } from '../../api/server.js';
 import { SHUTDOWN_TIMEOUT_MS, SLOT_POLL_INTERVAL_MS } from '../../limits.js';
-import { ScriptedUi } from '../../ui/scripted-ui.js';
-import { HeadlessUi, hasDesktop, openExternal, startHeadlessUi, type RunningHeadlessUi } from '../../ui/headless/index.js';
+import type { RunningHeadlessUi } from '../../ui/headless/index.js';
 import type { UiPort } from '../../ui/port.js';
 import { UsageError, EXIT_OK, type CliCommand } from '../command.js';
+
+/**
+ * The server's and the window's code. Loaded after the token layer started its
+ * host processes, so that loading it overlaps their start (the longest part of
+ * `serve` → listening) instead of coming before it.
+ */
+async function loadServing(): Promise<{
+  server: typeof import('../../api/server.js');
+  checks: typeof import('../../api/check-runner.js');
+  app: typeof import('../../app/index.js');
+  headless: typeof import('../../ui/headless/index.js');
+  scripted: typeof import('../../ui/scripted-ui.js');
+}> {
+  const [server, checks, app, headless, scripted] = await Promise.all([
+    import('../../api/server.js'),
+    import('../../api/check-runner.js'),
+    import('../../app/index.js'),
+    import('../../ui/headless/index.js'),
+    import('../../ui/scripted-ui.js'),
+  ]);
+  return { server, checks, app, headless, scripted };
+}
 
 /** `ca-assistant serve`: runs the local WebSocket API until SIGINT/SIGTERM. */
 export const command: CliCommand = {
@@ -26,22 +45,31 @@ export const command: CliCommand = {
     const uiPortText = ctx.options['ui-port'];
     const uiPort = typeof uiPortText === 'string' ? parsePort(uiPortText) : 0;
     const scripted = ctx.options['scripted-ui-pins'];
-    let ui: UiPort;
-    if (typeof scripted === 'string') {
-      if (process.env.CA_ASSISTANT_TEST !== '1') throw new UsageError('--scripted-ui-pins 仅在测试环境（CA_ASSISTANT_TEST=1）下可用');
-      const pins = scripted.split(',').filter((p) => p.length > 0);
-      // The scripted user ticks “本次会话 N 分钟内不再询问”, so one PIN per token serves the mall's flow.
-      ui = new ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
-    } else {
-      ui = new HeadlessUi();
-    }
+    if (typeof scripted === 'string' && process.env.CA_ASSISTANT_TEST !== '1') throw new UsageError('--scripted-ui-pins 仅在测试环境（CA_ASSISTANT_TEST=1）下可用');
     // Listen for SIGINT/SIGTERM before starting anything: a stop asked for while the
     // agent is still starting (installer, service manager, a quick Ctrl-C) must not be lost.
     let requestStop: () => void = () => undefined;
     const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
     process.on('SIGINT', requestStop);
     process.on('SIGTERM', requestStop);
-    const core = await ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
+    // Token hosts are forked synchronously inside this call; their start runs while the code below loads.
+    const coreStarting = ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
+    // Awaited below; a failure meanwhile must not count as unhandled.
+    coreStarting.catch(() => undefined);
+    const { server: serverModule, checks, app, headless: headlessModule, scripted: scriptedModule } = await loadServing();
+    const { startServer, compatOption } = serverModule;
+    const { HeadlessUi, hasDesktop, openExternal, startHeadlessUi } = headlessModule;
+    let ui: UiPort;
+    if (typeof scripted === 'string') {
+      const pins = scripted.split(',').filter((p) => p.length > 0);
+      // The scripted user ticks “本次会话 N 分钟内不再询问”, so one PIN per token serves the mall's flow.
+      ui = new scriptedModule.ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
+    } else {
+      ui = new HeadlessUi();
+    }
+    const core = await coreStarting;
+    const { checkRunner } = checks;
+    const { bridgeHandlers } = app;
     let server: RunningServer | undefined = undefined;
     const runCheck = checkRunner(() => server?.trustedSeen() ?? [], () => server?.compat ?? { state: 'off' });
     server = await startServer({ core, ui, port, runCheck, ...compatOption(ctx.config) });
