@@ -11,7 +11,7 @@ import type { CmsProfile } from '../protocol/types.js';
 import type { SignMechanism } from '../tokens/types.js';
 import { AssistantError } from '../protocol/errors.js';
 import { readCertParts, type CertParts } from './cert-parts.js';
-import { contextConstructed, encode, integerContents, nullValue, octets, oid, sequence, setOf, smallInt, verbatim, type Encodable } from './encode.js';
+import { constant, contextConstructed, encode, integerContents, nullValue, octets, oid, sequence, setOf, smallInt, verbatim, type Encodable } from './encode.js';
 import { keyUsageAllowsSigning, readExtensions } from './extensions.js';
 import { digest, digestAlgorithmIdentifier, digestInfo, validateHash, type HashAlgorithm, type HashInfo } from './hash.js';
 import { ALG, CMS, GMT0010 } from './oids.js';
@@ -134,6 +134,29 @@ function dedupe(signer: Buffer, chain: Buffer[]): Buffer[] {
   return out;
 }
 
+/** Per signer certificate, the parts of a SignedData that depend on it (and its chain) only. */
+interface SignerParts {
+  /** SignerIdentifier: issuerAndSerialNumber. */
+  sid: Buffer;
+  chain: Buffer[];
+  /** `certificates [0] IMPLICIT`: the signer and `chain`, deduplicated. */
+  certificates: Buffer;
+}
+
+const signerParts = new WeakMap<CertParts, SignerParts>();
+
+function partsOf(cert: CertParts, certificate: Buffer, chain: Buffer[]): SignerParts {
+  const known = signerParts.get(cert);
+  if (known && known.chain.length === chain.length && known.chain.every((c, i) => c.equals(chain[i]!))) return known;
+  const parts = {
+    sid: encode(sequence(verbatim(cert.issuerRaw), integerContents(cert.serialRaw))),
+    chain: [...chain],
+    certificates: encode(contextConstructed(0, ...dedupe(certificate, chain).map(verbatim))),
+  };
+  signerParts.set(cert, parts);
+  return parts;
+}
+
 /**
  * SignerInfo.signatureAlgorithm: rsaEncryption with NULL, ecdsa-with-SHAxxx
  * without parameters, SM2-with-SM3 (cms) or GM/T 0010's sm2-1 (gmt0010).
@@ -171,20 +194,23 @@ export async function signHash(input: SignHashInput): Promise<SignHashResult> {
   const attributes = buildSignedAttributes({ hash: input.hash, signer: cert, signingTime: input.signingTime ?? new Date(), contentType: types.DATA });
   const encoded = signedAttributesForSigning(attributes);
   const signatureValue = await rawSign(cert, info, isSm2 ? encoded : digest(info, encoded), input.sign, sm2);
+  // What depends on the certificate, the algorithms or the profile only is encoded once and copied in.
+  const parts = partsOf(cert, input.certificate, input.chain);
+  const digestAlgorithm = constant(`digestAlgorithm ${info.oid}`, () => digestAlgorithmIdentifier(info));
   const signerInfo = sequence(
     smallInt(1),
-    sequence(verbatim(cert.issuerRaw), integerContents(cert.serialRaw)),
-    digestAlgorithmIdentifier(info),
+    verbatim(parts.sid),
+    verbatim(digestAlgorithm),
     signedAttributesImplicit(attributes),
-    signatureAlgorithmIdentifier(cert, info, profile),
+    verbatim(constant(`signatureAlgorithm ${cert.publicKey.algorithm} ${info.oid} ${profile}`, () => signatureAlgorithmIdentifier(cert, info, profile))),
     octets(signatureValue),
   );
   const signedData = sequence(
     smallInt(1),
-    setOf([encode(digestAlgorithmIdentifier(info))]),
-    sequence(oid(types.DATA)),
-    contextConstructed(0, ...dedupe(input.certificate, input.chain).map(verbatim)),
+    verbatim(constant(`digestAlgorithms ${info.oid}`, () => setOf([digestAlgorithm]))),
+    verbatim(constant(`encapContentInfo ${types.DATA}`, () => sequence(oid(types.DATA)))),
+    verbatim(parts.certificates),
     setOf([encode(signerInfo)]),
   );
-  return result(encode(sequence(oid(types.SIGNED_DATA), contextConstructed(0, signedData))));
+  return result(encode(sequence(verbatim(constant(`oid ${types.SIGNED_DATA}`, () => oid(types.SIGNED_DATA))), contextConstructed(0, signedData))));
 }

@@ -22,7 +22,8 @@ class Verbatim {
   constructor(private readonly der: Buffer) {}
 
   toBER(sizeOnly = false, writer?: Asn1.ViewWriter): ArrayBuffer {
-    const out = sizeOnly ? new ArrayBuffer(this.der.length) : Uint8Array.from(this.der).buffer;
+    // A copy of the bytes (a typed-array copy, not the byte-by-byte iterator of Uint8Array.from).
+    const out = sizeOnly ? new ArrayBuffer(this.der.length) : new Uint8Array(this.der).buffer;
     if (!writer) return out;
     writer.write(out);
     return new ArrayBuffer(0);
@@ -79,6 +80,21 @@ export function sortSetOf(parts: Buffer[]): Buffer[] {
     }
     return 0;
   });
+}
+
+const constants = new Map<string, Buffer>();
+
+/**
+ * The DER of an element that never changes (an algorithm identifier, an
+ * attribute type with a fixed value), built once per process under `key`.
+ */
+export function constant(key: string, build: () => Encodable): Buffer {
+  let der = constants.get(key);
+  if (!der) {
+    der = encode(build());
+    constants.set(key, der);
+  }
+  return der;
 }
 
 /** SET OF already-encoded elements, DER-sorted. */

@@ -100,14 +100,20 @@ function apply(out: CertExtensions, ext: Pkijs.Extension): void {
 }
 
 /**
- * Reads a certificate's extensions (none for v1 certificates).
+ * Reads a certificate's extensions (none for v1 certificates). The result is shared: treat it as read-only.
  * @throws AssistantError BAD_REQUEST when an extension the assistant reads is malformed.
  */
 export function readExtensions(extensions: readonly Pkijs.Extension[]): CertExtensions {
+  const known = read.get(extensions);
+  if (known) return known;
   const out: CertExtensions = { extKeyUsage: [], crlDistributionPoints: [], ocspUrls: [], caIssuersUrls: [], policies: [], unknownCritical: [] };
   for (const ext of extensions) {
     if (ext.critical && !UNDERSTOOD.has(ext.extnID)) out.unknownCritical.push(ext.extnID);
     apply(out, ext);
   }
+  read.set(extensions, out);
   return out;
 }
+
+/** Extensions read before, by the (shared, cached) list they came from: every signature reads its certificate's key usage twice. */
+const read = new WeakMap<readonly Pkijs.Extension[], CertExtensions>();

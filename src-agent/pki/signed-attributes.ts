@@ -5,13 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { CertParts } from './cert-parts.js';
-import { contextConstructed, encode, integerContents, octets, oid, sequence, setOf, sortSetOf, time, verbatim, type Encodable } from './encode.js';
+import { constant, contextConstructed, encode, integerContents, octets, oid, sequence, setOf, sortSetOf, time, verbatim, type Encodable } from './encode.js';
 import { CMS } from './oids.js';
 
 /** One Attribute: `SEQ { type OID, values SET OF }`. */
 function attribute(type: string, ...values: Encodable[]): Buffer {
-  return encode(sequence(oid(type), setOf(values.map(encode))));
+  return encode(sequence(verbatim(constant(`oid ${type}`, () => oid(type))), setOf(values.map(encode))));
 }
+
+const contentTypeAttribute = (contentType: string): Buffer => constant(`contentType ${contentType}`, () => verbatim(attribute(CMS.ATTR_CONTENT_TYPE, oid(contentType))));
 
 /**
  * SigningCertificateV2 with one ESSCertIDv2: hashAlgorithm omitted (SHA-256 is
@@ -24,6 +26,18 @@ export function signingCertificateV2(cert: CertParts): Encodable {
   const issuerSerial = sequence(generalNames, integerContents(cert.serialRaw));
   const essCertIdV2 = sequence(octets(certHash), issuerSerial);
   return sequence(sequence(essCertIdV2));
+}
+
+/** The signingCertificateV2 attribute of each certificate signed with (it depends on the certificate only). */
+const signingCertificateAttributes = new WeakMap<CertParts, Buffer>();
+
+function signingCertificateAttribute(cert: CertParts): Buffer {
+  let der = signingCertificateAttributes.get(cert);
+  if (!der) {
+    der = attribute(CMS.ATTR_SIGNING_CERTIFICATE_V2, signingCertificateV2(cert));
+    signingCertificateAttributes.set(cert, der);
+  }
+  return der;
 }
 
 /** Inputs of {@link buildSignedAttributes}. */
@@ -40,10 +54,10 @@ export interface SignedAttributesInput {
 /** The encoded Attribute elements, in DER (sorted) order. */
 export function buildSignedAttributes(input: SignedAttributesInput): Buffer[] {
   return sortSetOf([
-    attribute(CMS.ATTR_CONTENT_TYPE, oid(input.contentType ?? CMS.DATA)),
+    contentTypeAttribute(input.contentType ?? CMS.DATA),
     attribute(CMS.ATTR_SIGNING_TIME, time(input.signingTime)),
     attribute(CMS.ATTR_MESSAGE_DIGEST, octets(input.hash)),
-    attribute(CMS.ATTR_SIGNING_CERTIFICATE_V2, signingCertificateV2(input.signer)),
+    signingCertificateAttribute(input.signer),
   ]);
 }
 
