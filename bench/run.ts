@@ -16,6 +16,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
   sign: { about: 'signatures/s and p50/p99: raw C_Sign vs token host vs full CMS', load: () => import('./sign.js') },
   'api-latency': { about: 'sign.hash (cms) over the WebSocket vs raw C_Sign + in-process CMS, p50/p99', load: () => import('./api-latency.js') },
+  'api-breakdown': { about: 'where the time of one sign.hash goes, segment by segment, beside the ws and IPC round-trip floors', load: () => import('./api-breakdown.js') },
   throughput: { about: 'signatures/s with 1, 8, 32 clients on one and two tokens vs raw single-session rate', load: () => import('./throughput.js') },
   verify: { about: 'verifyCms in process: openssl RSA/EC CMS and SM2 CMS, p50/p99, first call apart', load: () => import('./verify.js') },
   'verify-blocking': { about: 'verify.cms of a 48 KiB CMS of look-alike SM2 CAs while another client pings: ping and event-loop delay', load: () => import('./verify-blocking.js') },

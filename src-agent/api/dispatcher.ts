@@ -9,6 +9,7 @@ import { errorReply, parseFrame, resultReply } from '../protocol/jsonrpc.js';
 import { isMethodName, METHODS, parseParams } from '../protocol/methods.js';
 import type { JsonRpcId, MethodName, MethodResult } from '../protocol/types.js';
 import { logger } from '../util/log.js';
+import { traceStep } from '../util/request-trace.js';
 import { authorize } from './consent-gate.js';
 import type { ApiServices } from './context.js';
 import { HANDLERS } from './handlers/index.js';
@@ -55,8 +56,10 @@ export class Dispatcher {
       throw new AssistantError('ORIGIN_NOT_ALLOWED', `${method} is for trusted origins only; ${session.origin} is not one`, { detailZh: '环境检测只能由单位配置的可信商城网站发起，或在互认助手窗口中运行。' });
     }
     const parsed = parseParams(method, params);
+    traceStep('params checked');
     const documentName = (parsed as { document?: { name?: string } }).document?.name;
     if (spec.access !== 'public') await authorize(session, method, this.services, documentName);
+    traceStep('authorized');
     return HANDLERS[method](parsed, session, this.services, { id });
   }
 

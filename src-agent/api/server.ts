@@ -24,6 +24,7 @@ import type { UiPort } from '../ui/port.js';
 import { reportingProgress } from './request-progress.js';
 import { logger } from '../util/log.js';
 import type { CompatPortState } from '../check/types.js';
+import { traceStep } from '../util/request-trace.js';
 import { startCompatServer, type CompatServer } from './compat/xtx-server.js';
 import { ConsentGate } from './consent-gate.js';
 import type { ApiServices, RunCheck } from './context.js';
@@ -191,6 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }, idleMs);
     idle?.unref();
     ws.on('message', (data, isBinary) => {
+      traceStep('frame received');
       if (shed) return;
       if (isBinary) return ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
       idle?.refresh();
@@ -204,7 +206,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         setTimeout(() => ws.terminate(), 1000).unref();
         return;
       }
-      void rpc.dispatch(session, data.toString()).then((reply) => ws.readyState === ws.OPEN && ws.send(reply));
+      void rpc.dispatch(session, data.toString()).then((reply) => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(reply);
+        traceStep('reply sent');
+      });
     });
     ws.on('error', (error) => log.info('socket error', { session: session.id, error: error.message }));
     ws.on('close', () => {

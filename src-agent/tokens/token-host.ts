@@ -6,6 +6,7 @@ import { TOKEN_CALL_TIMEOUT_MS, TOKEN_HOST_START_TIMEOUT_MS } from '../limits.js
 import { childEntry } from '../util/child-entry.js';
 import { logger } from '../util/log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { traceStep } from '../util/request-trace.js';
 import { PIN_CHANNEL_FD, type HostCall, type HostError, type HostHello, type HostReply, type HostRequest } from './host-protocol.js';
 import type { Sm2Params } from './p11-sm2.js';
 
@@ -119,6 +120,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     this.#inFlight = { ...next, id, timer, child };
     const { request } = next;
     if (request.op !== 'login') {
+      if (request.op === 'sign') traceStep('sent to token host');
       child.send({ id, request } satisfies HostCall, (error) => this.#onSendFailed(child, error));
       return;
     }
@@ -164,6 +166,7 @@ export class TokenHost extends TypedEmitter<HostEvents> {
     if (!pending || pending.id !== reply.id) return;
     clearTimeout(pending.timer);
     this.#inFlight = undefined;
+    if (pending.request.op === 'sign') traceStep('token host answered');
     if (reply.ok) pending.resolve(reply.result);
     else pending.reject(hostError(reply.error, 'INTERNAL'));
     void this.#pump();

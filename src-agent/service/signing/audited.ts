@@ -7,6 +7,7 @@
 import { toAssistantError } from '../../protocol/errors.js';
 import type { UiPort } from '../../ui/port.js';
 import { logger } from '../../util/log.js';
+import { traceStep } from '../../util/request-trace.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
 import { auditedRequester, originOf, type Requester } from './requester.js';
 
@@ -52,6 +53,7 @@ export async function runAudited<T>(
     throw error;
   }
   record('ok');
+  traceStep('audited');
   const shown = facts.test ? undefined : notice?.(value);
   if (shown) {
     deps.ui.notify({

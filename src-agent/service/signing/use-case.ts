@@ -12,6 +12,7 @@ import { AssistantError } from '../../protocol/errors.js';
 import type { SignatureFormat } from '../../protocol/types.js';
 import type { CertEntry, CertificateService } from '../cert-service.js';
 import type { SigningService } from '../signing-service.js';
+import { traceStep } from '../../util/request-trace.js';
 import { runAudited, type AuditedDeps, type AuditFacts, type NoticeFacts } from './audited.js';
 import type { AuditLog } from './audit-log.js';
 import type { KeyUse, LoginPolicy } from './login-policy.js';
@@ -130,7 +131,12 @@ export class SigningUseCase {
         const request = { certId: command.certId, hash, hashAlgorithm, format: command.format, ...(command.profile ? { profile: command.profile } : {}), ...(at ? { now: at } : {}) };
         preflightSign({ certificate: entry.token.der, ...request });
         for (const step of this.#steps) step.check?.(command);
-        const result = await this.deps.policy.withLogin(keyUse(requester, command), entry, () => this.deps.signing.sign(request, entry));
+        traceStep('certificate checked');
+        const result = await this.deps.policy.withLogin(keyUse(requester, command), entry, () => {
+          traceStep('login granted');
+          return this.deps.signing.sign(request, entry);
+        });
+        traceStep('signed');
         let signed: Signed = { ...result, hash, hashAlgorithm, entry };
         for (const step of this.#steps) signed = await step.run(signed, command, facts, requester);
         return signed;
