@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { AssistantError } from '../protocol/errors.js';
 import { HASH_LENGTHS } from '../protocol/schemas.js';
-import { encode, nullValue, octets, oid, sequence, type Encodable } from './encode.js';
+import { constant, nullValue, octets, oid, sequence, type Encodable } from './encode.js';
 
 /** Names accepted on the wire (`sign.hash`, `verify.cms`). */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sm3';
@@ -96,5 +96,9 @@ export function digestAlgorithmIdentifier(info: HashInfo): Encodable {
 
 /** DER DigestInfo (RFC 8017 §9.2) for RSA PKCS#1 v1.5: `SEQ { SEQ { oid, NULL }, OCTET STRING hash }`. */
 export function digestInfo(hash: Buffer, info: HashInfo): Buffer {
-  return encode(sequence(sequence(oid(info.oid), nullValue()), octets(hash)));
+  // Only the digest varies: the encoding for this algorithm is built once (over zeros), and the digest written into its end.
+  const template = constant(`digestInfo ${info.oid} ${hash.length}`, () => sequence(sequence(oid(info.oid), nullValue()), octets(Buffer.alloc(hash.length))));
+  const out = Buffer.from(template);
+  hash.copy(out, out.length - hash.length);
+  return out;
 }
