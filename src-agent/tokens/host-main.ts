@@ -7,7 +7,7 @@
  * agent one request, not the assistant.
  */
 import { AssistantError, toAssistantError } from '../protocol/errors.js';
-import type { HostCall, HostHello, HostReply, HostWireRequest } from './host-protocol.js';
+import { WAIT_FOR_MODULE_ARG, type HostCall, type HostHello, type HostOpen, type HostReply, type HostWireRequest } from './host-protocol.js';
 import { PinChannel } from './pin-channel.js';
 import type { P11Module } from './p11-module.js';
 import { parseSm2Setting } from './p11-sm2.js';
@@ -16,7 +16,6 @@ import { providerOf } from './provider.js';
 /** What both providers answer; the host does not care which it drives. */
 type HostModule = Pick<P11Module, 'open' | 'close' | 'reinit' | 'info' | 'slots' | 'objects' | 'login' | 'logout' | 'loginState' | 'sign' | 'takeTrace'>;
 
-const modulePath = process.argv[2];
 const testHooks = process.env.CA_ASSISTANT_TEST_HOOKS === '1';
 const send = (message: HostReply | HostHello): void => {
   process.send?.(message);
@@ -66,7 +65,23 @@ async function handle(module: HostModule, request: HostWireRequest): Promise<unk
   throw new AssistantError('BAD_REQUEST', `unknown host op`);
 }
 
+/** The module (and SM2 constants) from argv, or, for a host forked ahead of need, from the agent's first message. */
+function moduleArgs(): Promise<{ modulePath?: string; sm2Setting?: string }> {
+  if (process.argv[2] !== WAIT_FOR_MODULE_ARG) return Promise.resolve({ modulePath: process.argv[2], sm2Setting: process.argv[3] });
+  return new Promise((resolve) => {
+    // Never adopted: the agent started without needing it, or is gone.
+    const leave = (): never => process.exit(0);
+    process.once('disconnect', leave);
+    process.once('message', (message: Partial<HostOpen>) => {
+      process.off('disconnect', leave);
+      const open = message.open;
+      resolve(typeof open?.modulePath === 'string' ? { modulePath: open.modulePath, ...(typeof open.sm2 === 'string' ? { sm2Setting: open.sm2 } : {}) } : {});
+    });
+  });
+}
+
 async function main(): Promise<void> {
+  const { modulePath, sm2Setting } = await moduleArgs();
   if (!modulePath || !process.send) {
     console.error('token host: must be started by the agent with a module path');
     process.exit(2);
@@ -74,7 +89,7 @@ async function main(): Promise<void> {
   const trace = process.env.CA_ASSISTANT_P11_TRACE === '1';
   const { provider, file } = providerOf(modulePath);
   // Load only the provider this host needs: koffi (SKF) costs every PKCS#11 host start otherwise.
-  const sm2 = parseSm2Setting(process.argv[3]);
+  const sm2 = parseSm2Setting(sm2Setting);
   if (sm2.error) console.error(`token host: ${sm2.error}`);
   const module: HostModule =
     provider === 'skf' ? new (await import('./skf-module.js')).SkfModule(file, trace) : new (await import('./p11-module.js')).P11Module(file, trace, sm2);

@@ -112,3 +112,14 @@ export type HostReply = { id: number; ok: true; result: unknown } | { id: number
 
 /** First message a host sends: the module loaded and initialized, or why not. */
 export type HostHello = { hello: true; ok: true } | { hello: true; ok: false; error: HostError };
+
+/**
+ * argv[2] of a host forked ahead of need (see host-process.ts): it loads no
+ * module until the agent's first message, a {@link HostOpen}, names one.
+ */
+export const WAIT_FOR_MODULE_ARG = '--wait-for-module';
+
+/** The first message to a host started with {@link WAIT_FOR_MODULE_ARG}: what its argv would have said. */
+export interface HostOpen {
+  open: { modulePath: string; sm2?: string };
+}

@@ -1,13 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { AssistantError } from '../protocol/errors.js';
 import { isReason } from '../protocol/reasons.js';
 import { TOKEN_CALL_TIMEOUT_MS, TOKEN_HOST_START_TIMEOUT_MS } from '../limits.js';
-import { childEntry } from '../util/child-entry.js';
 import { logger } from '../util/log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { traceStep } from '../util/request-trace.js';
-import { PIN_CHANNEL_FD, type HostCall, type HostError, type HostHello, type HostReply, type HostRequest } from './host-protocol.js';
+import { PIN_CHANNEL_FD, type HostCall, type HostError, type HostHello, type HostOpen, type HostReply, type HostRequest } from './host-protocol.js';
+import { spawnHost, takePreforkedHost } from './host-process.js';
 import type { Sm2Params } from './p11-sm2.js';
 
 const log = logger('token-host');
@@ -181,10 +181,17 @@ export class TokenHost extends TypedEmitter<HostEvents> {
   }
 
   #start(): Promise<ChildProcess> {
-    const { file, execArgv } = childEntry(import.meta.url, 'host-main');
-    const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
-    const args = [this.modulePath, ...(this.options.sm2 ? [JSON.stringify(this.options.sm2)] : [])];
-    const child = fork(file, args, { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
+    const sm2 = this.options.sm2 ? JSON.stringify(this.options.sm2) : undefined;
+    // A host pre-forked with the agent's own environment serves a host that needs nothing else.
+    const preforked = this.options.env || this.options.trace ? undefined : takePreforkedHost();
+    let child: ChildProcess;
+    if (preforked) {
+      child = preforked;
+      child.send({ open: { modulePath: this.modulePath, ...(sm2 ? { sm2 } : {}) } } satisfies HostOpen, (error) => this.#onSendFailed(child, error));
+    } else {
+      const env = { ...process.env, ...this.options.env, ...(this.options.trace ? { CA_ASSISTANT_P11_TRACE: '1' } : {}) };
+      child = spawnHost([this.modulePath, ...(sm2 ? [sm2] : [])], env);
+    }
     this.#spawned = child;
     this.starts++;
     // A host that dies with a PIN on its way must not raise an unhandled EPIPE in the agent.

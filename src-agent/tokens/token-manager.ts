@@ -5,6 +5,7 @@ import { logger } from '../util/log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { RawObjects, RawSlot, TraceEntry } from './host-protocol.js';
 import { HotplugWatcher } from './hotplug.js';
+import { releasePreforkedHost } from './host-process.js';
 import { ModuleRuntime, type Route } from './module-runtime.js';
 import type { ModuleEntry, Vendor } from './registry.js';
 import { driverRank, onePerKey } from './physical-keys.js';
@@ -56,7 +57,12 @@ export class TokenManager extends TypedEmitter<ManagerEvents> {
   /** Loads every module, enumerates tokens and starts watching for changes. */
   static async start(options: TokenManagerOptions): Promise<TokenManager> {
     const manager = new TokenManager(options);
-    await Promise.all(manager.#runtimes.map((r) => r.start()));
+    try {
+      await Promise.all(manager.#runtimes.map((r) => r.start()));
+    } finally {
+      // Each module's host has started (adopting the pre-forked one, if any): a spare is not needed now.
+      releasePreforkedHost();
+    }
     await manager.refresh();
     manager.#watcher?.start();
     return manager;
