@@ -10,6 +10,7 @@ import { startCore, type AgentCore, type CoreOptions } from '../service/agent-co
 import { GLOBAL_OPTIONS, parseArgs } from './args.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliCommand, type CommandContext } from './command.js';
 import { COMMAND_LOADERS } from './command-list.js';
+import { releasePreforkedHost } from '../tokens/host-process.js';
 
 /** Every command (or the one named) from cli/command-list.ts, in `--help` order. */
 async function loadCommands(names = Object.keys(COMMAND_LOADERS)): Promise<Map<string, CliCommand>> {
@@ -94,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_FAILED;
   } finally {
     await core?.stop();
+    // A command that ended before the token layer started (usage or config error) leaves no spare host behind.
+    releasePreforkedHost();
   }
 }
 

@@ -23,8 +23,11 @@ let closed = false;
 export function preforkHost(): void {
   if (spare || closed) return;
   const child = spawnHost([WAIT_FOR_MODULE_ARG], process.env);
-  // Not adopted yet: its failures are nobody's request. It exits when the agent does (IPC disconnect).
+  // Not adopted yet: its failures are nobody's request. It exits when the agent does (IPC
+  // disconnect), and until adopted it must not keep the agent alive (a usage or config error exits at once).
   child.on('error', () => undefined);
+  child.unref();
+  child.channel?.unref();
   child.once('exit', () => {
     if (spare === child) spare = undefined;
   });
@@ -36,6 +39,9 @@ export function takePreforkedHost(): ChildProcess | undefined {
   const child = spare;
   spare = undefined;
   if (!child || !child.connected || child.exitCode !== null || child.signalCode !== null) return undefined;
+  // A token host now: it keeps the agent alive as any other does.
+  child.ref();
+  child.channel?.ref();
   return child;
 }
 

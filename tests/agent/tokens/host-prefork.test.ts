@@ -16,6 +16,16 @@ class FakeChild extends EventEmitter {
   readonly stderr = new EventEmitter();
   readonly stdio: (EventEmitter | null)[] = [null, null, this.stderr, null, null];
   readonly sent: unknown[] = [];
+  /** Whether the child and its IPC channel keep the agent's event loop alive. */
+  referenced = true;
+  readonly channel = { ref: (): void => void (this.channelReferenced = true), unref: (): void => void (this.channelReferenced = false) };
+  channelReferenced = true;
+  ref(): void {
+    this.referenced = true;
+  }
+  unref(): void {
+    this.referenced = false;
+  }
   constructor(readonly args: string[], readonly env: NodeJS.ProcessEnv) {
     super();
   }
@@ -61,12 +71,15 @@ describe('the pre-forked token host', () => {
     expect(FakeChild.all).toHaveLength(1);
     const spare = FakeChild.all[0]!;
     expect(spare.args).toEqual(['--wait-for-module']);
+    // Until adopted it must not keep the agent alive: a config error exits at once.
+    expect([spare.referenced, spare.channelReferenced]).toEqual([false, false]);
 
     const host = new TokenHost('/vendor/libvendor-p11.so', { sm2: { signMechanism: '0x80000001', signatureFormat: 'der' } as never });
     await expect(host.call({ op: 'slots' })).resolves.toBe('slots answered');
     expect(FakeChild.all).toHaveLength(1);
     expect(spare.sent[0]).toEqual({ open: { modulePath: '/vendor/libvendor-p11.so', sm2: JSON.stringify({ signMechanism: '0x80000001', signatureFormat: 'der' }) } });
     expect(host.pid).toBe(spare.pid);
+    expect([spare.referenced, spare.channelReferenced]).toEqual([true, true]);
 
     // A second spare: a host with an environment of its own (tests, the demo) forks as before.
     preforkHost();
