@@ -2,7 +2,7 @@
 import { loadVendorTable, resolveModules } from '../../src-agent/tokens/registry.js';
 import { TokenManager, type TokenManagerOptions } from '../../src-agent/tokens/token-manager.js';
 import type { TokenInfo } from '../../src-agent/tokens/types.js';
-import { fixtureEnv, removeToken, type FixtureManifest } from './fixtures.js';
+import { fixtureEnv, type FixtureManifest } from './fixtures.js';
 
 export async function startTokens(fx: FixtureManifest, extra: Partial<TokenManagerOptions> = {}): Promise<TokenManager> {
   const vendors = loadVendorTable();
@@ -36,19 +36,3 @@ export function waitForChange(manager: TokenManager, predicate: (tokens: TokenIn
   });
 }
 
-/**
- * removeToken, retried: softhsm2-util --delete-token fails ("Could not delete the directory") when another
- * SoftHSM process (a probe or spare host rescanning) creates a lock file in the token's directory meanwhile.
- */
-export async function removeTokenRetrying(fx: FixtureManifest, key: Parameters<typeof removeToken>[1]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await removeToken(fx, key);
-    } catch (error) {
-      // A failed attempt may already have unregistered the token and left only its directory behind.
-      if (attempt > 1 && String(error).includes('Could not find a token')) return;
-      if (attempt >= 5 || !String(error).includes('Could not delete')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

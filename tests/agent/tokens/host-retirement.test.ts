@@ -74,6 +74,7 @@ vi.mock('node:child_process', async (original) => ({
 }));
 
 const { ModuleRuntime } = await import('../../../src-agent/tokens/module-runtime.js');
+type Route = import('../../../src-agent/tokens/module-runtime.js').Route;
 const { TokenManager } = await import('../../../src-agent/tokens/token-manager.js');
 
 afterEach(() => {
@@ -81,19 +82,29 @@ afterEach(() => {
   world.tokens = ['甲'];
 });
 
+/** The child a call is held on (its answer not given yet). */
+function heldChild(): Promise<FakeChild> {
+  return vi.waitFor(() => {
+    const child = FakeChild.all.find((c) => c.held.length > 0);
+    if (!child) throw new Error('call not sent yet');
+    return child;
+  });
+}
+
+/** A started module with one token, and an `objects` call held on the host that serves it. */
+async function holdingRead(): Promise<{ runtime: InstanceType<typeof ModuleRuntime>; route: Route; read: Promise<string>; oldChild: FakeChild }> {
+  const runtime = new ModuleRuntime({ path: '/fake/p11.so', source: 'config', rescan: 'reinitialize', exists: true }, [], {}, () => undefined);
+  await runtime.start();
+  await runtime.enumerate();
+  const route = [...runtime.routes.values()][0]!;
+  const read = route.host.call<string>({ op: 'objects', slotId: route.slotId });
+  return { runtime, route, read, oldChild: await heldChild() };
+}
+
 describe('retiring a host generation', () => {
   it('lets a call held on the old host finish, and stops that host once it is idle', async () => {
-    const runtime = new ModuleRuntime({ path: '/fake/p11.so', source: 'config', rescan: 'reinitialize', exists: true }, [], {}, () => undefined);
-    await runtime.start();
-    await runtime.enumerate();
-    const route = [...runtime.routes.values()][0]!;
+    const { runtime, route, read, oldChild } = await holdingRead();
     const oldHost = route.host;
-    const read = oldHost.call<string>({ op: 'objects', slotId: route.slotId });
-    const oldChild = await vi.waitFor(() => {
-      const child = FakeChild.all.find((c) => c.held.length > 0);
-      if (!child) throw new Error('objects not sent yet');
-      return child;
-    });
 
     // A second token appears: the probe sees it, the tokens move to the spare generation.
     world.tokens = ['甲', '乙'];
@@ -111,16 +122,7 @@ describe('retiring a host generation', () => {
   });
 
   it('stops a host still draining when the module stops', async () => {
-    const runtime = new ModuleRuntime({ path: '/fake/p11.so', source: 'config', rescan: 'reinitialize', exists: true }, [], {}, () => undefined);
-    await runtime.start();
-    await runtime.enumerate();
-    const route = [...runtime.routes.values()][0]!;
-    const read = route.host.call({ op: 'objects', slotId: route.slotId });
-    const oldChild = await vi.waitFor(() => {
-      const child = FakeChild.all.find((c) => c.held.length > 0);
-      if (!child) throw new Error('objects not sent yet');
-      return child;
-    });
+    const { runtime, read, oldChild } = await holdingRead();
     world.tokens = ['甲', '乙'];
     await runtime.enumerate();
     await runtime.stop();
@@ -132,11 +134,7 @@ describe('retiring a host generation', () => {
     const tokens = await TokenManager.start({ modules: [{ path: '/fake/p11.so', source: 'config', rescan: 'reinitialize', exists: true }], vendors: [], pollIntervalMs: 0 });
     const tokenId = tokens.tokens()[0]!.id;
     const login = tokens.login(tokenId, Buffer.from('12345678'));
-    const hostChild = await vi.waitFor(() => {
-      const child = FakeChild.all.find((c) => c.held.length > 0);
-      if (!child) throw new Error('login not sent yet');
-      return child;
-    });
+    const hostChild = await heldChild();
     world.tokens = ['甲', '乙'];
     await tokens.refresh();
     expect(tokens.hostOf(tokenId).pid).not.toBe(hostChild.pid);

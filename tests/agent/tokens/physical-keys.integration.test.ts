@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVendorTable, resolveModules } from '../../../src-agent/tokens/registry.js';
 import type { TokenManager } from '../../../src-agent/tokens/token-manager.js';
-import { addToken, useFixtures } from '../../helpers/fixtures.js';
-import { removeTokenRetrying, startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
+import { addToken, removeToken, useFixtures } from '../../helpers/fixtures.js';
+import { startTokens, tokenByLabel, waitForChange } from '../../helpers/tokens.js';
 
 const fx = await useFixtures();
 const dir = mkdtempSync(join(tmpdir(), 'ca-physical-keys-'));
@@ -100,7 +100,7 @@ describe('two drivers reaching one key: SoftHSM directly and through pin-guard',
     expect(tokenByLabel(manager, '供应商').loggedIn).toBe(true);
     // A fixture key (a token directory SoftHSM is not still writing): removed through both drivers, listed nowhere.
     const removed = waitForChange(manager, (t) => !t.some((x) => x.label === '无私钥'), 15_000);
-    await removeTokenRetrying(fx, 'nokey');
+    await removeToken(fx, 'nokey');
     await removed;
     expect(manager.tokens()).toHaveLength(6);
     expect(manager.keys().some((k) => k.label === '无私钥')).toBe(false);

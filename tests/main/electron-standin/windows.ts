@@ -140,8 +140,9 @@ export class WebContents extends EventEmitter {
   async #onPopup(popup: Page): Promise<void> {
     const url = popup.url();
     if (this.#openHandler({ url }).action === 'deny') {
-      standIn.deniedPopups.push(url);
+      // Electron never creates a denied window: it counts as denied once Chromium's is gone.
       await popup.close().catch(() => undefined);
+      standIn.deniedPopups.push(url);
     }
   }
 

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../../src-agent/api/server.js';
 import { runChecks } from '../../../../src-agent/check/index.js';
-import { addToken, useFixtures } from '../../../helpers/fixtures.js';
-import { removeTokenRetrying } from '../../../helpers/tokens.js';
+import { addToken, removeToken, useFixtures } from '../../../helpers/fixtures.js';
 import { Client, makeConfig, MALL, OTHER, reasonOf, startHarness, type Harness } from '../harness.js';
 import { CODES, XtxClient } from './xtx-client.js';
 
@@ -168,7 +167,7 @@ describe('compatibility endpoint /xtxapp/ (trusted mall)', () => {
     await expect.poll(() => client.pushes.length, { timeout: 10_000 }).toBeGreaterThan(before);
     expect(client.pushes.at(-1)).toEqual({ call_cmd_id: 'onUsbkeyChange', retVal: '' });
     const after = client.pushes.length;
-    await removeTokenRetrying(fx, 'expired');
+    await removeToken(fx, 'expired');
     await expect.poll(() => client.pushes.length, { timeout: 10_000 }).toBeGreaterThan(after);
   });
 
