@@ -69,19 +69,13 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
 }
 
 /** The services above the token layer, with the PKI code they bring. */
-async function loadServices(): Promise<{
-  CertificateService: typeof import('./cert-service.js').CertificateService;
-  SigningService: typeof import('./signing-service.js').SigningService;
-  TimestampService: typeof import('./timestamp-service.js').TimestampService;
-  MobileSigning: typeof import('./mobile-signing.js').MobileSigning;
-  loadTrustStore: typeof import('./trust-store.js').loadTrustStore;
-}> {
-  const [cert, signing, timestamp, mobile, trust] = await Promise.all([
+async function loadServices() {
+  const [{ CertificateService }, { SigningService }, { TimestampService }, { MobileSigning }, { loadTrustStore }] = await Promise.all([
     import('./cert-service.js'),
     import('./signing-service.js'),
     import('./timestamp-service.js'),
     import('./mobile-signing.js'),
     import('./trust-store.js'),
   ]);
-  return { CertificateService: cert.CertificateService, SigningService: signing.SigningService, TimestampService: timestamp.TimestampService, MobileSigning: mobile.MobileSigning, loadTrustStore: trust.loadTrustStore };
+  return { CertificateService, SigningService, TimestampService, MobileSigning, loadTrustStore };
 }

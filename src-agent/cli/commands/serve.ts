@@ -6,28 +6,6 @@ import type { RunningHeadlessUi } from '../../ui/headless/index.js';
 import type { UiPort } from '../../ui/port.js';
 import { UsageError, EXIT_OK, type CliCommand } from '../command.js';
 
-/**
- * The server's and the window's code. Loaded after the token layer started its
- * host processes, so that loading it overlaps their start (the longest part of
- * `serve` → listening) instead of coming before it.
- */
-async function loadServing(): Promise<{
-  server: typeof import('../../api/server.js');
-  checks: typeof import('../../api/check-runner.js');
-  app: typeof import('../../app/index.js');
-  headless: typeof import('../../ui/headless/index.js');
-  scripted: typeof import('../../ui/scripted-ui.js');
-}> {
-  const [server, checks, app, headless, scripted] = await Promise.all([
-    import('../../api/server.js'),
-    import('../../api/check-runner.js'),
-    import('../../app/index.js'),
-    import('../../ui/headless/index.js'),
-    import('../../ui/scripted-ui.js'),
-  ]);
-  return { server, checks, app, headless, scripted };
-}
-
 /** `ca-assistant serve`: runs the local WebSocket API until SIGINT/SIGTERM. */
 export const command: CliCommand = {
   name: 'serve',
@@ -56,20 +34,23 @@ export const command: CliCommand = {
     const coreStarting = ctx.core({ pollIntervalMs: SLOT_POLL_INTERVAL_MS });
     // Awaited below; a failure meanwhile must not count as unhandled.
     coreStarting.catch(() => undefined);
-    const { server: serverModule, checks, app, headless: headlessModule, scripted: scriptedModule } = await loadServing();
-    const { startServer, compatOption } = serverModule;
-    const { HeadlessUi, hasDesktop, openExternal, startHeadlessUi } = headlessModule;
+    // The server's and the window's code, loaded while the hosts start (the longest part of serve → listening).
+    const [{ startServer, compatOption }, { checkRunner }, { bridgeHandlers }, { HeadlessUi, hasDesktop, openExternal, startHeadlessUi }, { ScriptedUi }] = await Promise.all([
+      import('../../api/server.js'),
+      import('../../api/check-runner.js'),
+      import('../../app/index.js'),
+      import('../../ui/headless/index.js'),
+      import('../../ui/scripted-ui.js'),
+    ]);
     let ui: UiPort;
     if (typeof scripted === 'string') {
       const pins = scripted.split(',').filter((p) => p.length > 0);
       // The scripted user ticks “本次会话 N 分钟内不再询问”, so one PIN per token serves the mall's flow.
-      ui = new scriptedModule.ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
+      ui = new ScriptedUi().answerPins(...pins.map((pin) => ({ pin, reuse: true }))).answerConsents(...pins.map(() => 'once' as const));
     } else {
       ui = new HeadlessUi();
     }
     const core = await coreStarting;
-    const { checkRunner } = checks;
-    const { bridgeHandlers } = app;
     let server: RunningServer | undefined = undefined;
     const runCheck = checkRunner(() => server?.trustedSeen() ?? [], () => server?.compat ?? { state: 'off' });
     server = await startServer({ core, ui, port, runCheck, ...compatOption(ctx.config) });
