@@ -2,7 +2,8 @@
  * `ca-assistant serve` forks one token host before it loads the rest of the
  * agent (tokens/host-process.ts). The real command, spawned: its token host is
  * that pre-forked process (argv `--wait-for-module`, module sent over IPC) and
- * serves the tokens; with no module to load, the spare is ended, not left behind.
+ * serves the tokens; with no module to load, the spare is ended, not left behind;
+ * a first message that names no module makes it exit 2 without loading anything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WAIT_FOR_MODULE_ARG } from '../../../src-agent/tokens/host-protocol.js';
+import { spawnHost } from '../../../src-agent/tokens/host-process.js';
 import { fixtureEnv, useFixtures } from '../../helpers/fixtures.js';
 import { agentConfigJson, TRUSTED_ORIGINS } from '../../reliability/agent.js';
 import { RpcClient } from '../../reliability/rpc-client.js';
@@ -89,5 +91,20 @@ describe('the token host forked ahead of need', () => {
   it('is ended when no module needs it', { timeout: 30_000 }, async () => {
     const { child } = await serve((dir) => ({ ...agentConfigJson(fx, dir), modules: [] }));
     await expect.poll(async () => (await childArgv(child.pid!)).filter(isHost).length, { timeout: 5_000 }).toBe(0);
+  });
+
+  it('exits 2 with a message, loading nothing, when its first message names no module', { timeout: 30_000 }, async () => {
+    for (const message of [{ open: 5 }, { open: { modulePath: 42 } }, { hello: true }, 'open']) {
+      const child = spawnHost([WAIT_FOR_MODULE_ARG], { ...process.env, ...fixtureEnv(fx) });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const replies: unknown[] = [];
+      child.on('message', (m) => replies.push(m));
+      child.send(message);
+      expect(await exited).toBe(2);
+      expect(stderr).toContain('must be started by the agent with a module path');
+      expect(replies).toEqual([]);
+    }
   });
 });
